@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where kernel API differences between the supported kernels
+ * (Debian's 6.1 and 6.12) are bridged. Code elsewhere uses the newest names.
+ */
+#ifndef _WG_COMPAT_H
+#define _WG_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/timer.h>
+#include <linux/netdevice.h>
+#include <net/genetlink.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define timer_delete_sync(t)	del_timer_sync(t)
+#define timer_delete(t)		del_timer(t)
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
+#define timer_container_of(var, timer, field) from_timer(var, timer, field)
+#endif
+
+/* Lockless transmit became a device bit instead of a feature in 6.12. */
+static inline void wg_set_lltx(struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	dev->lltx = true;
+#else
+	dev->features |= NETIF_F_LLTX;
+#endif
+}
+
+/* The parsed attributes of a dump request. */
+static inline struct nlattr **wg_genl_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+#endif /* _WG_COMPAT_H */
