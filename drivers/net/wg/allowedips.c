@@ -483,7 +483,9 @@ struct wg_peer *wg_allowedips_lookup_src(struct allowedips *table,
 
 int wg_allowedips_slab_init(void)
 {
-	node_cache = KMEM_CACHE(allowedips_node, 0);
+	node_cache = kmem_cache_create("wg_allowedips_node",
+				       sizeof(struct allowedips_node), 0, 0,
+				       NULL);
 	return node_cache ? 0 : -ENOMEM;
 }
 

@@ -39,8 +39,8 @@ static int wg_stop(struct net_device *dev)
 	struct wg_device *wg = netdev_priv(dev);
 
 	mutex_lock(&wg->device_update_lock);
-	wg_packet_device_down(wg);
 	wg_socket_reinit(wg, NULL, NULL);
+	wg_packet_device_down(wg);
 	mutex_unlock(&wg->device_update_lock);
 	return 0;
 }
@@ -66,15 +66,15 @@ static void wg_destruct(struct net_device *dev)
 {
 	struct wg_device *wg = netdev_priv(dev);
 
-	wg_packet_device_destroy(wg);
 	mutex_lock(&wg->device_update_lock);
 	wg_peer_remove_all(wg);
 	wg_allowedips_free(&wg->peer_allowedips, &wg->device_update_lock);
 	mutex_unlock(&wg->device_update_lock);
+	wg_packet_device_destroy(wg);
 	wg_index_table_destroy(&wg->index_hashtable);
 	wg_pubkey_table_destroy(&wg->peer_hashtable);
 	memzero_explicit(&wg->static_identity, sizeof(wg->static_identity));
-	free_percpu(dev->tstats);
+	wg_tstats_free(dev);
 	mutex_destroy(&wg->device_update_lock);
 }
 
@@ -91,6 +91,7 @@ static void wg_setup(struct net_device *dev)
 					   NETIF_F_HIGHDMA;
 
 	dev->netdev_ops = &netdev_ops;
+	dev->ethtool_ops = &wg_ethtool_ops;
 	dev->header_ops = NULL;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
@@ -100,6 +101,7 @@ static void wg_setup(struct net_device *dev)
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
 	wg_set_lltx(dev);
+	wg_tstats_setup(dev);
 	dev->features |= features;
 	dev->hw_features |= features;
 	dev->hw_enc_features |= features;
@@ -129,9 +131,9 @@ static int wg_newlink(struct net *src_net, struct net_device *dev,
 	INIT_LIST_HEAD(&wg->peer_list);
 	wg_allowedips_init(&wg->peer_allowedips);
 
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!dev->tstats)
-		return -ENOMEM;
+	ret = wg_tstats_alloc(dev);
+	if (ret)
+		return ret;
 
 	ret = wg_pubkey_table_init(&wg->peer_hashtable);
 	if (ret)
@@ -157,8 +159,7 @@ err_destroy_index:
 err_destroy_pubkey:
 	wg_pubkey_table_destroy(&wg->peer_hashtable);
 err_free_tstats:
-	free_percpu(dev->tstats);
-	dev->tstats = NULL;
+	wg_tstats_free(dev);
 	return ret;
 }
 

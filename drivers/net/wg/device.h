@@ -14,8 +14,24 @@
 #include <linux/netdevice.h>
 #include <linux/rhashtable-types.h>
 #include <net/net_namespace.h>
+#include <linux/ptr_ring.h>
+#include <linux/workqueue.h>
 #include "noise.h"
 #include "allowedips.h"
+#include "cookie.h"
+#include "stats.h"
+
+/* One work item per CPU draining a device-wide ring (crypto, handshakes). */
+struct multicore_worker {
+	void *ptr;
+	struct work_struct work;
+};
+
+struct crypt_queue {
+	struct ptr_ring ring;
+	struct multicore_worker __percpu *worker;
+	int last_cpu;
+};
 
 struct wg_device {
 	struct net_device *dev;
@@ -38,6 +54,18 @@ struct wg_device {
 	struct rhashtable peer_hashtable;
 	struct rhashtable index_hashtable;
 	struct allowedips peer_allowedips;
+
+	/* the data path (queueing.c, send.c, receive.c) */
+	struct crypt_queue encrypt_queue;
+	struct crypt_queue decrypt_queue;
+	struct crypt_queue handshake_queue;
+	atomic_t handshake_queue_len;
+	u64 last_under_load;		/* ktime ns; 0: never */
+	struct workqueue_struct *packet_crypt_wq;
+	struct workqueue_struct *handshake_receive_wq;
+	struct workqueue_struct *handshake_send_wq;
+	struct cookie_checker cookie_checker;
+	struct wg_stats __percpu *stats;
 
 	struct list_head device_list;	/* all devices, under rtnl */
 };

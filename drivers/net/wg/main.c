@@ -12,6 +12,7 @@
 #include "netlink.h"
 #include "peer.h"
 #include "allowedips.h"
+#include "noise.h"
 
 /*
  * A second module cannot register the link kind or netlink family another
@@ -27,6 +28,7 @@ static int __init wg_mod_init(void)
 {
 	int ret;
 
+	wg_noise_init();
 	ret = wg_allowedips_slab_init();
 	if (ret)
 		return ret;

@@ -27,6 +27,7 @@
 #include "allowedips.h"
 #include "socket.h"
 #include "send.h"
+#include "cookie.h"
 #include "compat.h"
 
 static struct genl_family genl_family;
@@ -657,6 +658,7 @@ static void set_private_key(struct wg_device *wg, const u8 *private_key,
 	down_write(&wg->static_identity.lock);
 	wg_noise_set_static_identity_private_key(&wg->static_identity,
 						 private_key);
+	wg_cookie_checker_precompute_device_keys(&wg->cookie_checker);
 	up_write(&wg->static_identity.lock);
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
 		wg_noise_invalidate_static_static(peer);

@@ -107,5 +107,21 @@ void wg_noise_invalidate_static_static(struct wg_peer *peer);
 void wg_noise_keypairs_clear(struct noise_keypairs *keypairs);
 void wg_noise_keypair_put(struct noise_keypair *keypair, bool unreference_now);
 void wg_noise_expire_current_peer_keypairs(struct wg_peer *peer);
+struct noise_keypair *wg_noise_keypair_get(struct noise_keypair *keypair);
+/* The remote side used @keypair: if it was our unconfirmed next, promote it. */
+bool wg_noise_received_with_keypair(struct noise_keypairs *keypairs,
+				    struct noise_keypair *received_keypair);
+
+void wg_noise_init(void);
+bool wg_noise_handshake_create_initiation(struct message_handshake_initiation *dst,
+					  struct noise_handshake *handshake);
+struct wg_peer *wg_noise_handshake_consume_initiation(struct message_handshake_initiation *src,
+						      struct wg_device *wg);
+bool wg_noise_handshake_create_response(struct message_handshake_response *dst,
+					struct noise_handshake *handshake);
+struct wg_peer *wg_noise_handshake_consume_response(struct message_handshake_response *src,
+						    struct wg_device *wg);
+bool wg_noise_handshake_begin_session(struct noise_handshake *handshake,
+				      struct noise_keypairs *keypairs);
 
 #endif /* _WG_NOISE_H */

@@ -16,6 +16,7 @@
 #include "allowedips.h"
 #include "timers.h"
 #include "send.h"
+#include "cookie.h"
 
 static struct kmem_cache *peer_cache;
 
@@ -46,6 +47,8 @@ struct wg_peer *wg_peer_create(struct wg_device *wg,
 	INIT_LIST_HEAD(&peer->allowedips_list);
 	wg_noise_handshake_init(&peer->handshake, &wg->static_identity,
 				public_key, preshared_key, peer);
+	wg_cookie_init(&peer->latest_cookie);
+	wg_cookie_checker_precompute_peer_keys(peer);
 	wg_timers_init(peer);
 	wg_packet_peer_init(peer);
 
@@ -75,6 +78,30 @@ struct wg_peer *wg_peer_get_maybe_zero(struct wg_peer *peer)
 	return peer;
 }
 
+/* Neither handshake replies nor data can find the peer's state any more. */
+static void unlink_indices(struct wg_peer *peer)
+{
+	struct rhashtable *table = &peer->device->index_hashtable;
+	struct noise_keypairs *keypairs = &peer->keypairs;
+	struct noise_keypair *keypair;
+
+	wg_index_table_remove(table, &peer->handshake.entry);
+	spin_lock_bh(&keypairs->keypair_update_lock);
+	keypair = rcu_dereference_protected(keypairs->previous_keypair,
+					    lockdep_is_held(&keypairs->keypair_update_lock));
+	if (keypair)
+		wg_index_table_remove(table, &keypair->entry);
+	keypair = rcu_dereference_protected(keypairs->current_keypair,
+					    lockdep_is_held(&keypairs->keypair_update_lock));
+	if (keypair)
+		wg_index_table_remove(table, &keypair->entry);
+	keypair = rcu_dereference_protected(keypairs->next_keypair,
+					    lockdep_is_held(&keypairs->keypair_update_lock));
+	if (keypair)
+		wg_index_table_remove(table, &keypair->entry);
+	spin_unlock_bh(&keypairs->keypair_update_lock);
+}
+
 /*
  * Step one: out of every table, so lookups stop finding the peer. The caller
  * collects unlinked peers on @dead (through peer_list, which the peer no
@@ -91,6 +118,7 @@ void wg_peer_unlink(struct wg_peer *peer, struct list_head *dead)
 	wg_pubkey_table_remove(&wg->peer_hashtable, peer);
 	wg_allowedips_remove_by_peer(&wg->peer_allowedips, peer,
 				     &wg->device_update_lock);
+	unlink_indices(peer);
 	list_move_tail(&peer->peer_list, dead);
 	--wg->num_peers;
 }
@@ -104,10 +132,10 @@ void wg_peer_reap(struct list_head *dead)
 		return;
 	/* No lookup that could still find these peers is in progress. */
 	synchronize_net();
+	peer = list_first_entry(dead, struct wg_peer, peer_list);
+	wg_packet_peers_stop(peer->device, dead);
 	list_for_each_entry_safe(peer, tmp, dead, peer_list) {
 		list_del_init(&peer->peer_list);
-		wg_timers_stop(peer);
-		wg_packet_peer_stop(peer);
 		wg_noise_handshake_clear(&peer->handshake);
 		wg_noise_keypairs_clear(&peer->keypairs);
 		pr_debug("%s: peer %llu removed\n", peer->device->dev->name,
@@ -146,7 +174,6 @@ static void peer_release(struct kref *refcount)
 {
 	struct wg_peer *peer = container_of(refcount, struct wg_peer, refcount);
 
-	wg_packet_peer_release(peer);
 	memzero_explicit(&peer->handshake, sizeof(peer->handshake));
 	call_rcu(&peer->rcu, peer_free_rcu);
 }

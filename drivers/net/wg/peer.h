@@ -25,6 +25,7 @@
 #include <linux/skbuff.h>
 #include <net/dst_cache.h>
 #include "noise.h"
+#include "cookie.h"
 
 struct wg_device;
 
@@ -56,7 +57,14 @@ struct wg_peer {
 
 	/* data path: packets waiting for a keypair, in send order */
 	struct sk_buff_head staged_packet_queue;
+	/* packets in flight through the crypto workers, in wire order */
+	struct sk_buff_head tx_queue;
+	struct sk_buff_head rx_queue;
+	struct work_struct transmit_packet_work;	/* drains tx_queue */
+	struct napi_struct napi;			/* drains rx_queue */
 	struct work_struct transmit_handshake_work;
+	struct work_struct clear_peer_work;
+	struct cookie latest_cookie;
 
 	/* timers (timers.c); all stopped before the peer is freed */
 	struct timer_list timer_retransmit_handshake;

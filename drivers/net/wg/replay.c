@@ -47,3 +47,7 @@ out:
 	spin_unlock_bh(&r->lock);
 	return fresh;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "tests/replay_test.c"
+#endif
