@@ -521,9 +521,14 @@ static int set_allowedip(struct wg_device *wg, struct wg_peer *peer,
 
 static void set_endpoint(struct wg_peer *peer, struct nlattr *nla)
 {
+	const struct sockaddr *addr = nla_data(nla);
 	struct endpoint endpoint = { };
 
-	memcpy(&endpoint.addr, nla_data(nla), nla_len(nla));
+	/* check_endpoint() matched the length to the family already. */
+	if (addr->sa_family == AF_INET)
+		memcpy(&endpoint.addr4, addr, sizeof(endpoint.addr4));
+	else
+		memcpy(&endpoint.addr6, addr, sizeof(endpoint.addr6));
 	wg_socket_set_peer_endpoint(peer, &endpoint);
 }
 
@@ -623,10 +628,9 @@ static int set_port(struct wg_device *wg, struct nlattr *nla,
 			return 0;
 		ret = wg_socket_init(wg, port);
 	} else {
-		/* Sockets open on up; still refuse a port that is taken. */
-		ret = port ? wg_socket_probe_port(wg, port) : 0;
-		if (!ret)
-			wg->incoming_port = port;
+		/* Sockets open on up, as with the kernel's own driver. */
+		wg->incoming_port = port;
+		return 0;
 	}
 	if (ret == -EADDRINUSE)
 		NL_SET_ERR_MSG_ATTR(extack, nla, "Listen port is already in use");

@@ -351,7 +351,7 @@ void wg_socket_clear_peer_endpoint_src(struct wg_peer *peer)
 }
 
 static int open_socket(struct net *net, struct wg_device *wg, int family,
-		       u16 port, bool tunnel, struct socket **out)
+		       u16 port, struct socket **out)
 {
 	struct udp_port_cfg port_cfg = {
 		.family = family,
@@ -376,8 +376,7 @@ static int open_socket(struct net *net, struct wg_device *wg, int family,
 	ret = udp_sock_create(net, &port_cfg, out);
 	if (ret)
 		return ret;
-	if (tunnel)
-		setup_udp_tunnel_sock(net, *out, &tunnel_cfg);
+	setup_udp_tunnel_sock(net, *out, &tunnel_cfg);
 	return 0;
 }
 
@@ -391,7 +390,7 @@ static void release_socket(struct socket *sock)
  * Opens the IPv4 socket on @port, then IPv6 on the port IPv4 got. With a
  * random port that one may be taken for IPv6 only: draw another then.
  */
-static int open_sockets(struct wg_device *wg, u16 port, bool tunnel,
+static int open_sockets(struct wg_device *wg, u16 port,
 			struct socket **sock4, struct socket **sock6)
 {
 	unsigned int tries = port ? 1 : 100;
@@ -407,11 +406,11 @@ static int open_sockets(struct wg_device *wg, u16 port, bool tunnel,
 	while (tries--) {
 		*sock4 = NULL;
 		*sock6 = NULL;
-		ret = open_socket(net, wg, AF_INET, port, tunnel, sock4);
+		ret = open_socket(net, wg, AF_INET, port, sock4);
 		if (ret)
 			return ret;
 		bound = ntohs(inet_sk((*sock4)->sk)->inet_sport);
-		ret = open_socket(net, wg, AF_INET6, bound, tunnel, sock6);
+		ret = open_socket(net, wg, AF_INET6, bound, sock6);
 		if (ret == -EAFNOSUPPORT) {
 			*sock6 = NULL;
 			return 0;
@@ -426,25 +425,12 @@ static int open_sockets(struct wg_device *wg, u16 port, bool tunnel,
 	return ret;
 }
 
-int wg_socket_probe_port(struct wg_device *wg, u16 port)
-{
-	struct socket *sock4, *sock6;
-	int ret;
-
-	ret = open_sockets(wg, port, false, &sock4, &sock6);
-	if (ret)
-		return ret;
-	release_socket(sock6);
-	release_socket(sock4);
-	return 0;
-}
-
 int wg_socket_init(struct wg_device *wg, u16 port)
 {
 	struct socket *sock4, *sock6;
 	int ret;
 
-	ret = open_sockets(wg, port, true, &sock4, &sock6);
+	ret = open_sockets(wg, port, &sock4, &sock6);
 	if (ret)
 		return ret;
 	wg_socket_reinit(wg, sock4->sk, sock6 ? sock6->sk : NULL);

@@ -16,8 +16,6 @@ struct sock;
 
 /* Binds both sockets on @port (0: any free port) and installs them. */
 int wg_socket_init(struct wg_device *wg, u16 port);
-/* Tells whether @port could be bound now, without keeping it. */
-int wg_socket_probe_port(struct wg_device *wg, u16 port);
 /* Installs the given sockets (NULL: none) and releases the old ones. */
 void wg_socket_reinit(struct wg_device *wg, struct sock *new4,
 		      struct sock *new6);
