@@ -55,16 +55,25 @@ static int next_cpu(int *last_cpu)
 	return cpu;
 }
 
-bool wg_crypt_queue_enqueue(struct wg_device *wg, struct crypt_queue *queue,
-			    struct workqueue_struct *wq, void *ptr)
+bool wg_crypt_queue_produce(struct crypt_queue *queue, void *ptr)
+{
+	return !ptr_ring_produce_bh(&queue->ring, ptr);
+}
+
+/*
+ * A batch of packets wakes one worker per CPU at most, not one per packet:
+ * every worker drains the shared ring, so the batch still spreads out.
+ */
+void wg_crypt_queue_kick(struct crypt_queue *queue,
+			 struct workqueue_struct *wq, unsigned int count)
 {
 	int cpu;
 
-	if (unlikely(ptr_ring_produce_bh(&queue->ring, ptr)))
-		return false;
-	cpu = next_cpu(&queue->last_cpu);
-	queue_work_on(cpu, wq, &per_cpu_ptr(queue->worker, cpu)->work);
-	return true;
+	count = min(count, num_online_cpus());
+	while (count--) {
+		cpu = next_cpu(&queue->last_cpu);
+		queue_work_on(cpu, wq, &per_cpu_ptr(queue->worker, cpu)->work);
+	}
 }
 
 void wg_peer_queue_enqueue(struct sk_buff_head *queue, struct sk_buff *skb)

@@ -12,6 +12,7 @@
 #define _WG_QUEUEING_H
 
 #include <linux/skbuff.h>
+#include <linux/ptr_ring.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <net/ip_tunnels.h>
@@ -57,9 +58,12 @@ static inline __be16 wg_examine_packet_protocol(struct sk_buff *skb)
 int wg_crypt_queue_init(struct crypt_queue *queue, work_func_t function,
 			unsigned int len);
 void wg_crypt_queue_free(struct crypt_queue *queue, bool purge);
-/* Hands @skb to any CPU's worker; false if the ring is full. */
-bool wg_crypt_queue_enqueue(struct wg_device *wg, struct crypt_queue *queue,
-			    struct workqueue_struct *wq, void *ptr);
+/* Puts @ptr on the ring for any CPU's worker; false if the ring is full. */
+bool wg_crypt_queue_produce(struct crypt_queue *queue, void *ptr);
+
+/* Wakes workers on up to @count CPUs, round-robin, to drain the ring. */
+void wg_crypt_queue_kick(struct crypt_queue *queue,
+			 struct workqueue_struct *wq, unsigned int count);
 
 /* Serial stage of a peer: queue a packet in order, and mark it done. */
 void wg_peer_queue_enqueue(struct sk_buff_head *queue, struct sk_buff *skb);

@@ -268,8 +268,9 @@ static void receive_data(struct wg_device *wg, struct sk_buff *skb)
 
 	PACKET_CB(skb)->keypair = keypair;
 	wg_peer_queue_enqueue(&peer->rx_queue, skb);
-	if (unlikely(!wg_crypt_queue_enqueue(wg, &wg->decrypt_queue,
-					     wg->packet_crypt_wq, skb))) {
+	if (likely(wg_crypt_queue_produce(&wg->decrypt_queue, skb))) {
+		wg_crypt_queue_kick(&wg->decrypt_queue, wg->packet_crypt_wq, 1);
+	} else {
 		wg_stats_count(wg, WG_STAT_RX_QUEUE_FULL);
 		/* The poll will see it dead and free it, in order. */
 		PACKET_CB(skb)->nonce = U64_MAX;
@@ -315,12 +316,13 @@ int wg_receive(struct sock *sk, struct sk_buff *skb)
 	case MESSAGE_HANDSHAKE_COOKIE:
 		if (atomic_inc_return(&wg->handshake_queue_len) >
 		    MAX_QUEUED_INCOMING_HANDSHAKES ||
-		    !wg_crypt_queue_enqueue(wg, &wg->handshake_queue,
-					    wg->handshake_receive_wq, skb)) {
+		    !wg_crypt_queue_produce(&wg->handshake_queue, skb)) {
 			atomic_dec(&wg->handshake_queue_len);
 			wg_stats_count(wg, WG_STAT_RX_HANDSHAKE_QUEUE_FULL);
 			goto drop;
 		}
+		wg_crypt_queue_kick(&wg->handshake_queue,
+				    wg->handshake_receive_wq, 1);
 		return 0;
 	case MESSAGE_DATA:
 		receive_data(wg, skb);
@@ -432,6 +434,23 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * The initiator renews a session it is still hearing on shortly before the
+ * keys expire (sheet, Timers: "initiator on receive"), once per session.
+ */
+static void keep_key_fresh(struct wg_peer *peer, struct noise_keypair *keypair)
+{
+	if (likely(!keypair->i_am_the_initiator ||
+		   READ_ONCE(peer->sent_lastminute_handshake)))
+		return;
+	if (ktime_get_coarse_boottime_ns() <= keypair->sending.birthdate +
+	    (u64)(REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT) *
+	    NSEC_PER_SEC)
+		return;
+	WRITE_ONCE(peer->sent_lastminute_handshake, true);
+	wg_packet_send_queued_handshake_initiation(peer, false);
+}
+
 /* Ordered delivery for one peer: runs for every decrypted packet. */
 static int peer_poll(struct napi_struct *napi, int budget)
 {
@@ -477,6 +496,7 @@ static int peer_poll(struct napi_struct *napi, int budget)
 		wg_timers_any_authenticated_packet_received(peer);
 		wg_timers_any_authenticated_packet_traversal(peer);
 		rx_stats(peer, message_data_len(skb->len));
+		keep_key_fresh(peer, keypair);
 
 		free = false;
 		deliver(peer, skb);

@@ -292,22 +292,24 @@ static void queue_for_encryption(struct wg_peer *peer,
 				 struct sk_buff_head *packets,
 				 struct noise_keypair *keypair)
 {
+	unsigned int queued = 0, count = skb_queue_len(packets);
 	struct wg_device *wg = peer->device;
 	struct sk_buff *skb;
 
 	/* The caller's keypair reference covers the first packet. */
-	refcount_add(skb_queue_len(packets) - 1, &keypair->refcount.refcount);
+	refcount_add(count - 1, &keypair->refcount.refcount);
 	while ((skb = __skb_dequeue(packets))) {
 		PACKET_CB(skb)->keypair = keypair;
 		wg_peer_queue_enqueue(&peer->tx_queue, skb);
-		if (unlikely(!wg_crypt_queue_enqueue(wg, &wg->encrypt_queue,
-						     wg->packet_crypt_wq, skb))) {
-			wg_stats_count(wg, WG_STAT_TX_QUEUE_FULL);
-			wg_packet_set_state(skb, PACKET_STATE_DEAD);
-			queue_work(wg->packet_crypt_wq,
-				   &peer->transmit_packet_work);
+		if (likely(wg_crypt_queue_produce(&wg->encrypt_queue, skb))) {
+			++queued;
+			continue;
 		}
+		wg_stats_count(wg, WG_STAT_TX_QUEUE_FULL);
+		wg_packet_set_state(skb, PACKET_STATE_DEAD);
+		queue_work(wg->packet_crypt_wq, &peer->transmit_packet_work);
 	}
+	wg_crypt_queue_kick(&wg->encrypt_queue, wg->packet_crypt_wq, queued);
 }
 
 void wg_packet_send_staged_packets(struct wg_peer *peer)
