@@ -57,7 +57,9 @@ skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
 _capture() {
 	"$@" >"$_outfile" 2>&1
 	RC=$?
-	OUT=$(cat "$_outfile")
+	# Builtins only: every fork counts under emulation.
+	IFS= read -r -d '' OUT <"$_outfile"
+	while [[ $OUT == *$'\n' ]]; do OUT=${OUT%$'\n'}; done
 }
 
 # check DESC CMD...: passes if CMD exits 0 ($OUT, $RC as _capture).
@@ -87,30 +89,43 @@ check_eq() {
 	fi
 }
 
+# has_match ERE TEXT: some line of TEXT matches ERE (bash's regex dialect,
+# which is POSIX ERE); has_line LINE TEXT: some line of TEXT is LINE.
+has_match() {
+	local l
+	while IFS= read -r l; do [[ $l =~ $1 ]] && return 0; done <<<"$2"
+	return 1
+}
+has_line() {
+	local l
+	while IFS= read -r l; do [ "$l" = "$1" ] && return 0; done <<<"$2"
+	return 1
+}
+
 # check_match DESC ERE TEXT / check_nomatch DESC ERE TEXT
 check_match() {
-	grep -Eq -- "$2" <<<"$3" && _result 0 "$1" && return 0
+	has_match "$2" "$3" && _result 0 "$1" && return 0
 	_result 1 "$1" "no line matches /$2/ in:"$'\n'"$3"
 }
 check_nomatch() {
-	! grep -Eq -- "$2" <<<"$3" && _result 0 "$1" && return 0
+	! has_match "$2" "$3" && _result 0 "$1" && return 0
 	_result 1 "$1" "unexpected match of /$2/:"$'\n'"$(grep -E -- "$2" <<<"$3")"
 }
 
 # check_line DESC LINE TEXT: TEXT has a line exactly LINE (no regex);
 # check_noline DESC LINE TEXT: it has none.
 check_line() {
-	grep -Fxq -- "$2" <<<"$3" && _result 0 "$1" && return 0
+	has_line "$2" "$3" && _result 0 "$1" && return 0
 	_result 1 "$1" "no line '$2' in:"$'\n'"$3"
 }
 check_noline() {
-	! grep -Fxq -- "$2" <<<"$3" && _result 0 "$1" && return 0
+	! has_line "$2" "$3" && _result 0 "$1" && return 0
 	_result 1 "$1" "unexpected line '$2' in:"$'\n'"$3"
 }
 
 # check_contains DESC STRING TEXT: STRING occurs in TEXT (no regex).
 check_contains() {
-	grep -Fq -- "$2" <<<"$3" && _result 0 "$1" && return 0
+	[[ $3 == *"$2"* ]] && _result 0 "$1" && return 0
 	_result 1 "$1" "'$2' not found in:"$'\n'"$3"
 }
 
@@ -158,6 +173,7 @@ kver_ge() {
 	local cur want
 	cur=$(uname -r | sed -E 's/^([0-9]+)\.([0-9]+).*/\1 \2/')
 	want=$(sed -E 's/^([0-9]+)\.([0-9]+).*/\1 \2/' <<<"$1")
+	# shellcheck disable=SC2086 # split into the four numbers on purpose
 	set -- $cur $want
 	[ "$1" -gt "$3" ] || { [ "$1" = "$3" ] && [ "$2" -ge "$4" ]; }
 }
@@ -222,16 +238,35 @@ aip() {
 	echo "0{ FAMILY=u16:$fam IPADDR=ip:${1%/*} CIDR_MASK=u8:${1#*/} ${*:2} }"
 }
 
-# udp_ports [NS]: "addr:port" of every bound UDP socket, one a line.
+# udp_ports [NS]: "addr:port" of every bound UDP socket, one a line, sorted.
+# (One fork, for ss; the rest in builtins.)
 udp_ports() {
-	local _s _r _q addr _rest
-	ns_exec "${1:-}" ss -Huan | while read -r _s _r _q addr _rest; do
-		echo "$addr"
-	done | sort
+	local ss addr ports=() i j t
+	ss=$(ns_exec "${1:-}" ss -Huan)
+	while read -r _ _ _ addr _; do
+		[ -n "$addr" ] && ports+=("$addr")
+	done <<<"$ss"
+	for ((i = 1; i < ${#ports[@]}; i++)); do
+		for ((j = i; j > 0; j--)); do
+			[[ ${ports[j - 1]} > ${ports[j]} ]] || break
+			t=${ports[j]} ports[j]=${ports[j - 1]} ports[j - 1]=$t
+		done
+	done
+	((${#ports[@]})) && printf '%s\n' "${ports[@]}"
+	return 0
 }
 
-# port_bound PORT [NS]: some UDP socket in NS is bound to PORT.
-port_bound() { udp_ports "${2:-}" | grep -Eq ":$1\$"; }
+# udp_list [NS]: the same on one line, separated by spaces.
+udp_list() { local p; p=$(udp_ports "${1:-}"); echo "${p//$'\n'/ }"; }
+
+# bound PORT [NS]: the IPv4 and IPv6 wildcard sockets on PORT exist in NS;
+# unbound PORT [NS]: no socket there is on PORT.
+bound() {
+	local ports
+	ports=$(udp_ports "${2:-}")
+	has_line "0.0.0.0:$1" "$ports" && has_line "[::]:$1" "$ports"
+}
+unbound() { ! has_match ":$1\$" "$(udp_ports "${2:-}")"; }
 
 # hold_udp_port PORT [4|6] [NS]: bind a UDP socket to PORT (IPv4 by default,
 # IPv6 is v6-only) in a background process until exit; its pid in HOLD_PID.
@@ -267,3 +302,90 @@ time.sleep(3600)
 }
 
 release_udp_port() { kill "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null; }
+
+# ---------------------------------------------------------------------------
+# Data plane (the 20-data-*.sh tests)
+# ---------------------------------------------------------------------------
+# Addressing: host N (1 or 2) has 192.168.241.N/24 and fd00:241::N/64 on
+# veth0 (the "outer" wire) and 10.241.0.N/24, fd10:241::N/64 on its wg0.
+
+dp_ip4() { echo "10.241.0.$1"; }
+dp_ip6() { echo "fd10:241::$1"; }
+dp_out4() { echo "192.168.241.$1"; }
+dp_out6() { echo "fd00:241::$1"; }
+
+# dp_veth NS1 NS2: a veth pair, veth0 in each (namespaces from ns_add),
+# with the outer addresses of hosts 1 and 2, up.
+dp_veth() {
+	ip -n "$1" link add veth0 type veth peer name veth0 netns "$2" || return 1
+	ip -n "$1" addr add 192.168.241.1/24 dev veth0
+	ip -n "$2" addr add 192.168.241.2/24 dev veth0
+	ip -n "$1" addr add fd00:241::1/64 dev veth0 nodad
+	ip -n "$2" addr add fd00:241::2/64 dev veth0 nodad
+	ip -n "$1" link set veth0 up && ip -n "$2" link set veth0 up
+}
+
+# dp_wg NS N KEY PORT: wg0 in NS (deleted at exit) with private key KEY,
+# listen port PORT and the tunnel addresses of host N, up.
+dp_wg() {
+	wg_add wg0 "$1" || return 1
+	ip netns exec "$1" wg set wg0 private-key <(echo "$3") listen-port "$4" ||
+		return 1
+	ip -n "$1" addr add "10.241.0.$2/24" dev wg0
+	ip -n "$1" addr add "fd10:241::$2/64" dev wg0 nodad
+	ip -n "$1" link set wg0 up
+}
+
+# dp_ping NS ADDR [TRIES]: ping ADDR from NS until one answer comes back
+# (the first packets wait for a handshake); fails after TRIES (5) seconds.
+dp_ping() {
+	ip netns exec "$1" ping -q -c 1 -w "${3:-5}" -W 1 "$2"
+}
+
+# dp_stat NS DEV NAME: one counter of `ethtool -S DEV` (empty if none).
+dp_stat() {
+	ip netns exec "$1" ethtool -S "$2" 2>/dev/null |
+		awk -v n="$3" '$1 == n ":" { print $2 }'
+}
+
+# dp_link_stat NS DEV FIELD: /sys/class/net/DEV/statistics/FIELD in NS.
+dp_link_stat() {
+	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3" 2>/dev/null
+}
+
+# dp_wait_listen NS PORT [tcp|udp]: wait (up to 5 s) until something
+# listens on PORT in NS.
+dp_wait_listen() {
+	local i opt=-Htln
+	[ "${3:-tcp}" = udp ] && opt=-Huln
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$1" ss $opt | grep -q ":$2 " && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# dp_iperf SERVER-NS CLIENT-NS ADDR [IPERF3-CLIENT-ARGS...]: one iperf3 run
+# (a one-shot server in SERVER-NS, the client in CLIENT-NS against ADDR);
+# succeeds when the client does and reports the receiver's figure.
+dp_iperf() {
+	local sns=$1 cns=$2 addr=$3 pid rc out
+	shift 3
+	ip netns exec "$sns" iperf3 -s -1 >/dev/null 2>&1 &
+	pid=$!
+	cleanup_add "kill $pid"
+	dp_wait_listen "$sns" 5201 || { kill $pid; return 1; }
+	out=$(ip netns exec "$cns" timeout 60 iperf3 --connect-timeout 5000 \
+		-c "$addr" "$@" 2>&1)
+	rc=$?
+	echo "$out" | tail -n 4
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	[ $rc = 0 ] && [[ $out == *receiver* ]]
+}
+
+# dp_peer_field NS DEV FIELD: the value of `wg show DEV FIELD` for its only
+# peer (transfer gives "rx tx").
+dp_peer_field() {
+	ip netns exec "$1" wg show "$2" "$3" | awk '{ $1 = ""; sub(/^ /, ""); print }'
+}

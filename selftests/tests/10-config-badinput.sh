@@ -42,7 +42,7 @@ check "the device is up" ip link set wg0 up
 # which also compares the device's configuration before and after each.
 C_DESC=() C_NOTE=() C_WANT=() C_LINE=()
 bad() {
-	local desc=$1 note=$2 want= line
+	local desc=$1 note=$2 want='' line
 	shift 2
 	if [ "$1" = --errno ]; then want=$2; shift 2; fi
 	[ "$1" = get ] || set -- set "$@"
@@ -71,6 +71,9 @@ judge() {
 		: # no error, no message to look at
 	elif [ "$msg" != "$out" ] && [ -n "$msg" ]; then
 		pass "$desc: with an extack message"
+	elif [[ $desc == GET* && $(uname -r) == 6.1.* ]]; then
+		# Linux 6.1 hands a dump's .start no extack to fill.
+		skip "$desc: with an extack message" "6.1 cannot report one for a dump"
 	elif is_intree; then
 		skip "$desc: with an extack message" "in-tree sends none here"
 	else
@@ -156,7 +159,7 @@ bad "unknown ifindex" "" --errno ENODEV --ifindex 99999 FWMARK=u32:1
 bad "no device named" "" --no-dev FWMARK=u32:1
 bad "ifname of 16 characters" "" --no-dev IFNAME=sz:wg0aaaaaaaaaaaaa FWMARK=u32:1
 bad "ifname of 100 characters" "" --no-dev \
-	IFNAME=sz:wg0$(printf 'a%.0s' {1..97}) FWMARK=u32:1
+	IFNAME=sz:wg0"$(printf 'a%.0s' {1..97})" FWMARK=u32:1
 bad "ifname without its NUL" "" --no-dev IFNAME=s:wg0 FWMARK=u32:1
 bad "ifindex of 2 bytes" "" --no-dev IFINDEX=u16:1 FWMARK=u32:1
 bad "a device that is not WireGuard" "" lo FWMARK=u32:1

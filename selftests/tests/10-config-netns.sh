@@ -7,13 +7,6 @@
 require_module
 
 A=wgt-a B=wgt-b C=wgt-c
-# bound PORT [NS]: both wildcard sockets (v4, v6) on PORT; unbound: none.
-bound() {
-	local ports
-	ports=$(udp_ports "$2")
-	grep -Fxq "0.0.0.0:$1" <<<"$ports" && grep -Fxq "[::]:$1" <<<"$ports"
-}
-unbound() { ! udp_ports "$2" | grep -Eq ":$1\$"; }
 # wait_gone DEV NS: the device disappears within a few seconds (namespace
 # teardown runs asynchronously).
 wait_gone() {

@@ -8,8 +8,8 @@
 require_module
 
 # bound4/bound6 PORT: the wildcard IPv4 / IPv6 socket on PORT is there.
-bound4() { udp_ports | grep -Fxq "0.0.0.0:$1"; }
-bound6() { udp_ports | grep -Fxq "[::]:$1"; }
+bound4() { has_line "0.0.0.0:$1" "$(udp_ports)"; }
+bound6() { has_line "[::]:$1" "$(udp_ports)"; }
 # A port nobody uses here (the tests below bind it themselves).
 free_port() { echo $((20000 + RANDOM % 20000)); }
 
@@ -23,7 +23,7 @@ check "ip link set up" ip link set wg0 up
 check "an IPv4 socket is bound on the port once up" bound4 51820
 check "an IPv6 socket is bound on the same port" bound6 51820
 check_eq "exactly these two sockets" "0.0.0.0:51820 [::]:51820" \
-	"$(udp_ports | xargs)"
+	"$(udp_list)"
 check_match "ss -ulnp lists the port" ":51820 " "$(ss -ulnp)"
 
 check "wg set listen-port 0" wg set wg0 listen-port 0
@@ -36,9 +36,9 @@ check_eq "the old port is released" "" "$(udp_ports | grep -F ':51820')"
 new=$(free_port)
 check "change listen-port to $new" wg set wg0 listen-port "$new"
 check_eq "rebinds: only the new port is bound" "0.0.0.0:$new [::]:$new" \
-	"$(udp_ports | xargs)"
+	"$(udp_list)"
 check "setting the same port again" wg set wg0 listen-port "$new"
-check_eq "keeps it" "0.0.0.0:$new [::]:$new" "$(udp_ports | xargs)"
+check_eq "keeps it" "0.0.0.0:$new [::]:$new" "$(udp_list)"
 
 # A port held by someone else.
 busy=$new
@@ -70,7 +70,7 @@ else
 fi
 release_udp_port
 check "once released, the port can be taken" wg set wg0 listen-port "$busy"
-check_eq "and is bound" "0.0.0.0:$busy [::]:$busy" "$(udp_ports | xargs)"
+check_eq "and is bound" "0.0.0.0:$busy [::]:$busy" "$(udp_list)"
 
 # Two devices cannot share a port.
 check "wg1 created" wg_add wg1
@@ -90,7 +90,7 @@ check_eq "no socket while down" "" "$(udp_ports)"
 check_eq "the port is still configured" "$busy" "$(wg show wg0 listen-port)"
 check "ip link set up again" ip link set wg0 up
 check_eq "the same port is bound again" "0.0.0.0:$busy [::]:$busy" \
-	"$(udp_ports | xargs)"
+	"$(udp_list)"
 check "deleting wg0" ip link del wg0
 check_eq "releases its sockets" "" "$(udp_ports)"
 
