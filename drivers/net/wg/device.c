@@ -10,6 +10,7 @@
 #include <linux/u64_stats_sync.h>
 #include <net/rtnetlink.h>
 #include <net/netns/generic.h>
+#include <net/addrconf.h>
 
 #include "device.h"
 #include "peer.h"
@@ -117,6 +118,20 @@ static void wg_setup(struct net_device *dev)
 	netif_keep_dst(dev);
 }
 
+/*
+ * A tunnel has no link layer to name: no IPv6 link-local address by default
+ * (and so no router solicitations into the void). Users may still ask for one.
+ */
+static void no_link_local(struct net_device *dev)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	struct inet6_dev *idev = __in6_dev_get(dev);
+
+	if (idev)
+		WRITE_ONCE(idev->cnf.addr_gen_mode, IN6_ADDR_GEN_MODE_NONE);
+#endif
+}
+
 static int wg_newlink(struct net *src_net, struct net_device *dev,
 		      struct nlattr *tb[], struct nlattr *data[],
 		      struct netlink_ext_ack *extack)
@@ -148,6 +163,7 @@ static int wg_newlink(struct net *src_net, struct net_device *dev,
 	ret = register_netdevice(dev);
 	if (ret)
 		goto err_packet_destroy;
+	no_link_local(dev);
 
 	list_add(&wg->device_list, &device_list);
 	return 0;
