@@ -36,10 +36,10 @@ kdir-exists:
 		"(installed: $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build)))" >&2; exit 1; }
 
 check:
-	selftests/check.sh
+	@selftests/check.sh
 
 modules-all:
-	selftests/check.sh --build-only --no-apt
+	@selftests/check.sh --build-only --no-apt
 
 # The newest installed 6.12 kernel (the demo and benchmarks need just one).
 DEMO_KVER = $(lastword $(sort $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/6.12*/build))))

@@ -20,6 +20,9 @@
 #                    "2*"); default all
 #   WG_VM_TIMEOUT    seconds per VM (default 1800)
 #   WG_TEST_TIMEOUT  seconds per test inside the VM (default 600)
+#   WG_INTEROP       0 = skip the interop run (two VMs per kernel: our
+#                    module against the in-tree driver, selftests/interop/
+#                    intree.sh; with --intree: in-tree on both sides)
 #
 # Output: build results and the tests' TAP lines, a summary per kernel and,
 # as the very last line, "N passed, N failed".  Exit status 0 iff none failed.
@@ -200,6 +203,25 @@ for kver in "${kernels[@]}"; do
 	build "$kver"
 done
 
+# --- interop: our module in one VM, the in-tree driver in another (after (c)) --
+# interop KVER MODULE|intree: run selftests/interop/intree.sh, counted into
+# kpass/kfail like the single-VM run.  WG_INTEROP=0 skips it.
+interop() {
+	local kver=$1 log=$LOGS/$1-interop.log t0=$SECONDS rc
+	[[ ${WG_INTEROP:-1} == 0 ]] && return 0
+	echo "### interop on $kver (${2##*/} <-> in-tree)"
+	selftests/interop/intree.sh --module "$2" --log-dir "$LOGS" "$kver" |
+		tee "$log"
+	rc=${PIPESTATUS[0]}
+	count "$log"
+	if ((rc != 0 && fail == 0)); then
+		echo "not ok - interop on $kver (exit status $rc)"
+		fail=1
+	fi
+	echo "# $kver: interop took $((SECONDS - t0))s"
+	kpass[$kver]=$((kpass[$kver] + pass)) kfail[$kver]=$((kfail[$kver] + fail))
+}
+
 # --- (c) one VM per kernel ------------------------------------------------
 if ((!build_only)); then
 	tests=()
@@ -228,6 +250,7 @@ if ((!build_only)); then
 		fi
 		echo "# $kver: VM run took $((SECONDS - t0))s"
 		kpass[$kver]=$((kpass[$kver] + pass)) kfail[$kver]=$((kfail[$kver] + fail))
+		interop "$kver" "$( ((intree)) && echo intree || echo "${module[$kver]}")"
 	done
 fi
 

@@ -371,9 +371,11 @@ dp_wait_listen() {
 dp_iperf() {
 	local sns=$1 cns=$2 addr=$3 pid rc out
 	shift 3
-	ip netns exec "$sns" iperf3 -s -1 >/dev/null 2>&1 &
+	local slog
+	slog=$(mktemp)
+	ip netns exec "$sns" iperf3 -s -1 >"$slog" 2>&1 &
 	pid=$!
-	cleanup_add "kill $pid"
+	cleanup_add "kill $pid; rm -f '$slog'"
 	dp_wait_listen "$sns" 5201 || { kill $pid; return 1; }
 	out=$(ip netns exec "$cns" timeout 60 iperf3 --connect-timeout 5000 \
 		-c "$addr" "$@" 2>&1)
@@ -381,7 +383,13 @@ dp_iperf() {
 	echo "$out" | tail -n 4
 	kill $pid 2>/dev/null
 	wait $pid 2>/dev/null
-	[ $rc = 0 ] && [[ $out == *receiver* ]]
+	if [ $rc != 0 ] || [[ $out != *receiver* ]]; then
+		echo "server:"
+		tail -n 6 "$slog"
+		rm -f "$slog"
+		return 1
+	fi
+	rm -f "$slog"
 }
 
 # dp_peer_field NS DEV FIELD: the value of `wg show DEV FIELD` for its only

@@ -118,11 +118,12 @@ mount -t tmpfs -o mode=0755 tmpfs /newroot/run
 mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
 mount -t tmpfs -o mode=0700 tmpfs /newroot/root
 mkdir -p /newroot/run/repo /newroot/run/wgvm
-# Optional shares: absent tags just fail to mount.
-mount -t 9p -o "$opts,ro,cache=loose" repo /newroot/run/repo 2>/dev/null
-mount -t 9p -o "$opts" wgrun /newroot/run/wgvm 2>/dev/null
+# Optional shares (mount_tag holds the tag and a NUL).
+has_tag() { grep -q "^$1" /sys/bus/virtio/devices/*/mount_tag 2>/dev/null; }
+has_tag repo && mount -t 9p -o "$opts,ro,cache=loose" repo /newroot/run/repo
+has_tag wgrun && mount -t 9p -o "$opts" wgrun /newroot/run/wgvm
 # Modules of a kernel not installed on the host (run.sh --modroot).
-mount -t 9p -o "$opts,ro,cache=loose" wgmods /newroot/lib/modules 2>/dev/null
+has_tag wgmods && mount -t 9p -o "$opts,ro,cache=loose" wgmods /newroot/lib/modules
 
 # The rest of a usable /dev (bash process substitution, used for instance by
 # `wg set ... private-key <(...)`, needs /dev/fd), loopback and a hostname.
