@@ -355,6 +355,13 @@ out_invalid:
 out_nokey:
 	wg_noise_keypair_put(keypair, false);
 
+	/*
+	 * Waiting for a handshake can take seconds: let go of the sender's
+	 * socket memory meanwhile, so a stalled peer cannot block the sender.
+	 */
+	skb_queue_walk(&packets, skb)
+		skb_orphan(skb);
+
 	/* Back in front of whatever was staged meanwhile, oldest dropped. */
 	spin_lock_bh(&peer->staged_packet_queue.lock);
 	skb_queue_splice(&packets, &peer->staged_packet_queue);
