@@ -90,7 +90,8 @@ hs=$(dp_peer_field "$B" wg0 latest-handshakes)
 
 check "replay the captured data messages" ip netns exec "$A" bash -c "$(declare -f replay); replay '$pcap' 4"
 ndata=$OUT
-check "at least 3 data messages were captured ($ndata)" test "${ndata:-0}" -ge 3
+# A loaded VM's capture may miss one; the checks below count what was replayed.
+check "at least 2 data messages were captured ($ndata)" test "${ndata:-0}" -ge 2
 check "replay the captured handshake initiation" ip netns exec "$A" bash -c "$(declare -f replay); replay '$pcap' 1"
 ninit=$OUT
 check_eq "one initiation was captured" 1 "$ninit"
