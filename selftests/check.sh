@@ -20,6 +20,7 @@
 #                    "2*"); default all
 #   WG_VM_TIMEOUT    seconds per VM (default 1800)
 #   WG_TEST_TIMEOUT  seconds per test inside the VM (default 600)
+#   WG_KUNIT         0 = skip the KUnit run on the debug kernel
 #   WG_INTEROP       0 = skip the interop run (two VMs per kernel: our
 #                    module against the in-tree driver, selftests/interop/
 #                    intree.sh; with --intree: in-tree on both sides)
@@ -253,6 +254,40 @@ if ((!build_only)); then
 		interop "$kver" "$( ((intree)) && echo intree || echo "${module[$kver]}")"
 	done
 fi
+
+# --- (d) KUnit suites on the debug kernel (KASAN, lockdep, kmemleak) ---------
+# Runs when selftests/vm/debug-kernel.sh has built and cached that kernel
+# (once per machine, about half an hour); otherwise one skip says so.
+# WG_KUNIT=0 skips it altogether.
+kunit_run() {
+	local dir copy=$REPO/build/kunit log=$LOGS/kunit.log t0=$SECONDS rc
+	[[ ${WG_KUNIT:-1} == 0 ]] && return 0
+	echo "### KUnit on the debug kernel"
+	if ! dir=$(selftests/vm/debug-kernel.sh --check 2>/dev/null | tail -n 1); then
+		echo "ok - kunit # SKIP no debug kernel cached (run selftests/vm/debug-kernel.sh once)" |
+			tee "$log"
+	else
+		rm -rf "$copy" && mkdir -p "$copy" &&
+			cp -r Kbuild drivers include "$copy"/ &&
+			make -C "$dir/build" M="$copy" W=1 modules >"$LOGS/kunit-build.log" 2>&1
+		if (($? != 0)) || grep -qE 'warning:|error:' "$LOGS/kunit-build.log"; then
+			echo "not ok - kunit: build against the debug kernel" | tee "$log"
+			grep -E 'warning:|error:' "$LOGS/kunit-build.log" | head -20 | sed 's/^/# /'
+		else
+			selftests/vm/run.sh --kernel-image "$dir/bzImage" \
+				--module "$copy/drivers/net/wg/wireguard.ko" --timeout 900 \
+				--log "$LOGS/kunit-console.log" -- selftests/vm/kunit.sh | tee "$log"
+			rc=${PIPESTATUS[0]}
+			grep -qE '^not ok( |$)' "$log" || ((rc == 0)) ||
+				echo "not ok - kunit (run.sh exit status $rc)" | tee -a "$log"
+		fi
+	fi
+	count "$log"
+	echo "# KUnit took $((SECONDS - t0))s"
+	summaries+=("kunit (debug kernel): $pass passed, $fail failed")
+	total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
+}
+((build_only || intree)) || kunit_run
 
 for kver in "${kernels[@]}"; do
 	summaries+=("$kver: ${kpass[$kver]} passed, ${kfail[$kver]} failed")

@@ -94,6 +94,7 @@ configure_kernel() {
 			! grep -q "^$sym=" "$dir/build/.config" ;;
 		*) continue ;;
 		esac || {
+			# shellcheck disable=SC1087 # $sym is no array
 			log "config: wanted '$line', got '$(grep -E "^(# )?$sym[= ]" "$dir/build/.config" || echo "(absent)")'"
 			bad=1
 		}
@@ -142,7 +143,7 @@ prune)
 		exec 8>"$d.lock"
 		if flock -n 8; then
 			log "removing $d"
-			rm -rf "$d"
+			rm -rf "$d" "$d.lock"
 		else
 			log "skipping $d (being built)"
 		fi
@@ -163,6 +164,7 @@ fi
 # of the key: kbuild's own dependency tracking makes it equivalent).
 seed_kernel() {
 	local d src=''
+	# shellcheck disable=SC2045 # hex names; ls -t gives the newest first
 	for d in $(ls -dt "$CACHE_ROOT"/*/complete 2>/dev/null); do
 		d=${d%/complete}
 		if [[ $d != "$dir" && -d $d/build &&
@@ -198,8 +200,7 @@ if [[ -z $pkgver || ! -r $TARBALL ]] || ! command -v bison flex bc pahole >/dev/
 	log "installing the build dependencies"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		"$PKG" bc bison flex libelf-dev libssl-dev dwarves >&2
-	pkgver=$(dpkg-query -W -f='${Version}' "$PKG")
-	log "installed; run again (the package version is part of the key)"
+	# Again from the top: the package version is part of the key.
 	exec "${BASH_SOURCE[0]}" --jobs "$jobs"
 fi
 

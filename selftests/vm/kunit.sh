@@ -47,7 +47,7 @@ if [[ ! -e /sys/module/$modname ]]; then
 	# The suites run inside this insmod (module notifier, MODULE_STATE_LIVE).
 	if ! out=$(insmod "$ko" 2>&1); then
 		echo "not ok 1 - insmod $ko"
-		echo "$out" | sed 's/^/# /'
+		while IFS= read -r l; do echo "# $l"; done <<<"$out"
 		exit 1
 	fi
 	echo "# loaded $ko (depends: ${deps:-none})"

@@ -498,3 +498,7 @@ void wg_allowedips_slab_uninit(void)
 	rcu_barrier();
 	kmem_cache_destroy(node_cache);
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "tests/allowedips_test.c"
+#endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite "wg_allowedips". It is #included at the end of allowedips.c
- * (when CONFIG_WIREGUARD_WG_KUNIT_TEST is enabled), so it can check the
+ * (when the target kernel has CONFIG_KUNIT), so it can check the
  * trie's internal invariants as well as its interface:
  *  - fixed cases: longest match, host bits, moves, dump order, removal;
  *  - the packet helpers on real skbs;
