@@ -360,6 +360,32 @@ static int handshake_register_index(struct noise_handshake *handshake)
 	return wg_index_table_insert(table, &handshake->entry);
 }
 
+/* "e" of the message we create: a fresh ephemeral pair, its public half
+ * published in @ephemeral_public and mixed into C and H.
+ */
+static bool create_ephemeral(u8 ephemeral_public[NOISE_PUBLIC_KEY_LEN],
+			     struct noise_handshake *handshake)
+{
+	curve25519_generate_secret(handshake->ephemeral_private);
+	if (!curve25519_generate_public(ephemeral_public,
+					handshake->ephemeral_private))
+		return false;
+	message_ephemeral(ephemeral_public, ephemeral_public,
+			  handshake->chaining_key, handshake->hash);
+	return true;
+}
+
+/* The message is built: name it by a fresh index and move to @state. */
+static bool created(struct noise_handshake *handshake, __le32 *sender_index,
+		    enum noise_handshake_state state)
+{
+	if (handshake_register_index(handshake))
+		return false;
+	*sender_index = handshake->entry.index;
+	handshake->state = state;
+	return true;
+}
+
 bool wg_noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 					  struct noise_handshake *handshake)
 {
@@ -379,13 +405,8 @@ bool wg_noise_handshake_create_initiation(struct message_handshake_initiation *d
 			handshake->remote_static);
 
 	/* e */
-	curve25519_generate_secret(handshake->ephemeral_private);
-	if (!curve25519_generate_public(dst->unencrypted_ephemeral,
-					handshake->ephemeral_private))
+	if (!create_ephemeral(dst->unencrypted_ephemeral, handshake))
 		goto out;
-	message_ephemeral(dst->unencrypted_ephemeral,
-			  dst->unencrypted_ephemeral, handshake->chaining_key,
-			  handshake->hash);
 
 	/* es */
 	if (!mix_dh(handshake->chaining_key, key, handshake->ephemeral_private,
@@ -407,11 +428,8 @@ bool wg_noise_handshake_create_initiation(struct message_handshake_initiation *d
 	message_encrypt(dst->encrypted_timestamp, timestamp,
 			NOISE_TIMESTAMP_LEN, key, handshake->hash);
 
-	if (handshake_register_index(handshake))
-		goto out;
-	dst->sender_index = handshake->entry.index;
-	handshake->state = HANDSHAKE_CREATED_INITIATION;
-	ret = true;
+	ret = created(handshake, &dst->sender_index,
+		      HANDSHAKE_CREATED_INITIATION);
 
 out:
 	up_write(&handshake->lock);
@@ -515,13 +533,8 @@ bool wg_noise_handshake_create_response(struct message_handshake_response *dst,
 	dst->receiver_index = handshake->remote_index;
 
 	/* e */
-	curve25519_generate_secret(handshake->ephemeral_private);
-	if (!curve25519_generate_public(dst->unencrypted_ephemeral,
-					handshake->ephemeral_private))
+	if (!create_ephemeral(dst->unencrypted_ephemeral, handshake))
 		goto out;
-	message_ephemeral(dst->unencrypted_ephemeral,
-			  dst->unencrypted_ephemeral, handshake->chaining_key,
-			  handshake->hash);
 
 	/* ee, se */
 	if (!mix_dh(handshake->chaining_key, NULL, handshake->ephemeral_private,
@@ -537,11 +550,7 @@ bool wg_noise_handshake_create_response(struct message_handshake_response *dst,
 	/* {} */
 	message_encrypt(dst->encrypted_nothing, NULL, 0, key, handshake->hash);
 
-	if (handshake_register_index(handshake))
-		goto out;
-	dst->sender_index = handshake->entry.index;
-	handshake->state = HANDSHAKE_CREATED_RESPONSE;
-	ret = true;
+	ret = created(handshake, &dst->sender_index, HANDSHAKE_CREATED_RESPONSE);
 
 out:
 	up_write(&handshake->lock);
