@@ -60,7 +60,7 @@ for outer in 4 6; do
 		check "$t: ping IPv6 inside (B->A)" dp_ping "$B" "$(dp_ip6 1)"
 		if [ $((round % 2)) = 0 ]; then tcp=$(dp_ip4 2) udp=$(dp_ip6 2)
 		else tcp=$(dp_ip6 2) udp=$(dp_ip4 2); fi
-		check "$t: iperf3 TCP to $tcp" dp_iperf "$B" "$A" "$tcp" -t 2
+		check "$t: iperf3 TCP 1 MiB to $tcp" dp_iperf "$B" "$A" "$tcp" -n 1M
 		check "$t: iperf3 UDP 20M to $udp" dp_iperf "$B" "$A" "$udp" -t 2 -u -b 20M
 		after_tr=$(dp_peer_field "$A" wg0 transfer)
 		read -r rx0 tx0 <<<"${before_tr:-0 0}"

@@ -4,7 +4,8 @@
 # run-all.sh [PATTERN...] - run inside the test VM (via run.sh): run each
 # selftests/tests/*.sh in order, or those whose file name starts with one of
 # the PATTERNs (shell globs allowed: "10-config", "2*", "smoke" does not
-# match "00-smoke" but "*smoke" does).
+# match "00-smoke" but "*smoke" does), except those matching a "!PATTERN"
+# ("!40-" runs everything but the 40-* tests).
 #
 # Each test runs with bash under a time limit of WG_TEST_TIMEOUT seconds
 # (default 600), its output passed through.  A test that exits non-zero
@@ -19,20 +20,26 @@ limit=${WG_TEST_TIMEOUT:-600}
 # The kernel log lines guest.sh fails a run for (its pattern, when run by it).
 BAD_KLOG=${WG_BAD_KLOG:-'WARNING:|BUG:|KASAN|UBSAN|Oops|general protection|possible circular|suspicious RCU'}
 
+includes=() excludes=()
+for pat in "$@"; do
+	if [[ $pat == '!'* ]]; then excludes+=("${pat#!}"); else includes+=("$pat"); fi
+done
+# matches NAME PATTERN...: NAME starts with one of the PATTERNs.
+matches() {
+	local name=$1 pat
+	shift
+	for pat; do
+		# shellcheck disable=SC2053 # $pat is a glob on purpose
+		[[ $name == $pat* ]] && return 0
+	done
+	return 1
+}
 tests=()
 for t in selftests/tests/*.sh; do
 	base=${t##*/}
-	if (($# == 0)); then
-		tests+=("$t")
-		continue
-	fi
-	for pat in "$@"; do
-		# shellcheck disable=SC2053 # $pat is a glob on purpose
-		if [[ $base == $pat* ]]; then
-			tests+=("$t")
-			break
-		fi
-	done
+	((${#includes[@]} == 0)) || matches "$base" "${includes[@]}" || continue
+	matches "$base" "${excludes[@]}" && continue
+	tests+=("$t")
 done
 if ((${#tests[@]} == 0)); then
 	echo "not ok - no test matches: $*"
@@ -68,6 +75,7 @@ failed=0
 bad_before=$(dmesg | grep -cE "$BAD_KLOG")
 for t in "${tests[@]}"; do
 	echo "# === $t ==="
+	t0=$SECONDS
 	out=$scratch/run-all.out
 	timeout -k 10 "$limit" bash "$t" </dev/null 2>&1 | tee "$out"
 	st=${PIPESTATUS[0]}
@@ -79,6 +87,7 @@ for t in "${tests[@]}"; do
 	if ((st != 0)) || grep -q '^not ok' "$out"; then
 		failed=1
 	fi
+	echo "# $t took $((SECONDS - t0))s"
 	cleanup_after_test
 	# Name the test after which the kernel complained; guest.sh fails the
 	# run and prints the lines at the end.

@@ -132,12 +132,13 @@ static int put_allowedip(struct sk_buff *skb, const struct allowedips_node *node
 static int put_peer_info(struct sk_buff *skb, struct wg_peer *peer,
 			 bool with_keys)
 {
-	struct __kernel_timespec last_handshake;
+	struct timespec64 ts = ns_to_timespec64(atomic64_read(&peer->walltime_last_handshake));
+	struct __kernel_timespec last_handshake = {
+		.tv_sec = ts.tv_sec, .tv_nsec = ts.tv_nsec
+	};
 	int ret = 0;
 
 	down_read(&peer->handshake.lock);
-	last_handshake.tv_sec = peer->walltime_last_handshake.tv_sec;
-	last_handshake.tv_nsec = peer->walltime_last_handshake.tv_nsec;
 	if (with_keys)
 		ret = nla_put(skb, WGPEER_A_PRESHARED_KEY,
 			      NOISE_SYMMETRIC_KEY_LEN,

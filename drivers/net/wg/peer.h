@@ -81,7 +81,7 @@ struct wg_peer {
 	/* counters reported to userspace */
 	atomic64_t rx_bytes;
 	atomic64_t tx_bytes;
-	struct timespec64 walltime_last_handshake;	/* under handshake.lock */
+	atomic64_t walltime_last_handshake;	/* CLOCK_REALTIME ns, 0: never */
 
 	/* membership, all under the device's config mutex */
 	struct list_head peer_list;		/* device->peer_list, creation order */

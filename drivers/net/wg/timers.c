@@ -178,15 +178,11 @@ void wg_timers_handshake_initiated(struct wg_peer *peer)
 
 void wg_timers_handshake_complete(struct wg_peer *peer)
 {
-	struct timespec64 now;
-
 	timer_delete(&peer->timer_retransmit_handshake);
 	peer->timer_handshake_attempts = 0;
 	peer->sent_lastminute_handshake = false;
-	ktime_get_real_ts64(&now);
-	down_write(&peer->handshake.lock);
-	peer->walltime_last_handshake = now;
-	up_write(&peer->handshake.lock);
+	/* Called from the receive poll too: no sleeping lock here. */
+	atomic64_set(&peer->walltime_last_handshake, ktime_get_real_ns());
 }
 
 void wg_timers_session_derived(struct wg_peer *peer)
