@@ -3,7 +3,11 @@
 #
 # check.sh - what `make check` runs: build the module for every supported
 # kernel with W=1 (any warning fails), then boot one VM per kernel that runs
-# the selftests (selftests/tests/*.sh) against it.
+# the selftests (selftests/tests/*.sh) against it, our module against the
+# in-tree driver in two VMs per kernel, and last, on a debug kernel (KASAN,
+# lockdep, kmemleak; built once per machine by selftests/vm/debug-kernel.sh
+# and cached), the KUnit suites and every selftest again, the hostile-input
+# tests (40-*) only there.
 #
 # usage: selftests/check.sh [--build-only] [--intree] [--no-apt]
 #
@@ -20,7 +24,11 @@
 #                    "2*"); default all
 #   WG_VM_TIMEOUT    seconds per VM (default 1800)
 #   WG_TEST_TIMEOUT  seconds per test inside the VM (default 600)
+#   WG_DEBUG         0 = no debug kernel: neither built nor run (the 40-*
+#                    tests then run on the stock kernels)
 #   WG_KUNIT         0 = skip the KUnit run on the debug kernel
+#   WG_DEBUG_VM_TIMEOUT  seconds per debug-kernel VM (default 3600); its
+#                    tests get WG_TEST_TIMEOUT or 1800 s each
 #   WG_INTEROP       0 = skip the interop run (two VMs per kernel: our
 #                    module against the in-tree driver, selftests/interop/
 #                    intree.sh; with --intree: in-tree on both sides)
@@ -135,6 +143,82 @@ done
 echo "# kernels: ${kernels[*]:-none}"
 ((${#kernels[@]})) || finish
 
+# --- the debug kernel (KASAN, lockdep, kmemleak): KUnit, whole suite (d) ---
+# selftests/vm/debug-kernel.sh builds it once per machine and caches it
+# (about half an hour on two cores).  If it is not cached, the build starts
+# in the background right away (niced, so the stock-kernel VMs keep most of
+# the CPU) and is waited for here.  Two VMs on it: the KUnit suites, then
+# every selftest, the hostile-input ones (40-*) included; the stock kernels
+# skip those (WG_DEBUG=0: no debug kernel, the 40-* tests run on the stock
+# kernels instead).  Any KASAN/lockdep/kmemleak/WARNING line fails a run.
+debug_wanted() { ((!build_only && !intree)) && [[ ${WG_DEBUG:-1} != 0 ]]; }
+debug_bg=
+debug_start() {
+	debug_wanted || return 0
+	selftests/vm/debug-kernel.sh --check >/dev/null 2>&1 && return 0
+	echo "# debug kernel not cached: building it in the background" \
+		"(log: $LOGS/debug-kernel.log)"
+	selftests/vm/debug-kernel.sh >"$LOGS/debug-kernel.out" 2>"$LOGS/debug-kernel.log" &
+	debug_bg=$!
+}
+
+# debug_vm NAME LOG SCRIPT [ARGS...]: one VM on the debug kernel, its TAP
+# lines counted as NAME in the summary.
+debug_vm() {
+	local name=$1 log=$2 t0=$SECONDS rc
+	shift 2
+	echo "### $name"
+	selftests/vm/run.sh --kernel-image "$ddir/bzImage" --module "$dmod" \
+		--timeout "${WG_DEBUG_VM_TIMEOUT:-3600}" --log "${log%.log}-console.log" \
+		--env "WG_TEST_TIMEOUT=${WG_TEST_TIMEOUT:-1800}" -- "$@" | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count "$log"
+	if ((rc != 0 && fail == 0)); then
+		echo "not ok - $name (run.sh exit status $rc)"
+		fail=1
+	fi
+	echo "# $name took $((SECONDS - t0))s"
+	summaries+=("$name: $pass passed, $fail failed")
+	total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
+}
+
+debug_run() {
+	local copy=$REPO/build/debug t0=$SECONDS
+	debug_wanted || return 0
+	echo "### debug kernel"
+	if [[ -n $debug_bg ]]; then
+		echo "# waiting for the debug kernel build"
+		wait "$debug_bg"
+	fi
+	if ! ddir=$(selftests/vm/debug-kernel.sh --check 2>/dev/null | tail -n 1); then
+		echo "not ok - debug kernel built (selftests/vm/debug-kernel.sh)"
+		tail -n 20 "$LOGS/debug-kernel.log" 2>/dev/null | sed 's/^/# /'
+		summaries+=("debug kernel: 0 passed, 1 failed")
+		total_fail=$((total_fail + 1))
+		return
+	fi
+	[[ -n $debug_bg ]] &&
+		echo "# debug kernel built in $(cat "$ddir/build-time" 2>/dev/null || echo ?)"
+	# The KUnit suites are compiled in only against a kernel with KUnit.
+	rm -rf "$copy" && mkdir -p "$copy" &&
+		cp -r Kbuild drivers include "$copy"/ &&
+		make -C "$ddir/build" M="$copy" W=1 modules >"$LOGS/debug-build.log" 2>&1
+	if (($? != 0)) || grep -qE 'warning:|error:' "$LOGS/debug-build.log"; then
+		echo "not ok - build against the debug kernel"
+		grep -E 'warning:|error:' "$LOGS/debug-build.log" | head -20 | sed 's/^/# /'
+		summaries+=("debug kernel: 0 passed, 1 failed")
+		total_fail=$((total_fail + 1))
+		return
+	fi
+	dmod=$copy/drivers/net/wg/wireguard.ko
+	[[ ${WG_KUNIT:-1} == 0 ]] ||
+		debug_vm "kunit (debug kernel)" "$LOGS/kunit.log" selftests/vm/kunit.sh
+	debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
+		selftests/vm/run-all.sh "${tests[@]}"
+	echo "# debug kernel steps took $((SECONDS - t0))s"
+}
+debug_start
+
 # --- (b) builds -----------------------------------------------------------
 # Mirror the module's sources into build/KVER (only files that changed, so
 # that kbuild rebuilds incrementally; stale ones removed).
@@ -229,6 +313,8 @@ if ((!build_only)); then
 	[[ -n ${WG_TESTS:-} ]] && read -ra tests <<<"${WG_TESTS//,/ }"
 	envs=()
 	[[ -n ${WG_TEST_TIMEOUT:-} ]] && envs+=(--env "WG_TEST_TIMEOUT=$WG_TEST_TIMEOUT")
+	stock_tests=("${tests[@]}")
+	((${#tests[@]} == 0)) && debug_wanted && stock_tests=('!40-')
 	for kver in "${kernels[@]}"; do
 		if ((intree)); then
 			how=(--intree)
@@ -241,7 +327,7 @@ if ((!build_only)); then
 		t0=$SECONDS
 		selftests/vm/run.sh --kernel "$kver" "${how[@]}" \
 			--timeout "${WG_VM_TIMEOUT:-1800}" --log "$LOGS/$kver-console.log" \
-			"${envs[@]}" -- selftests/vm/run-all.sh "${tests[@]}" |
+			"${envs[@]}" -- selftests/vm/run-all.sh "${stock_tests[@]}" |
 			tee "$LOGS/$kver-vm.log"
 		rc=${PIPESTATUS[0]}
 		count "$LOGS/$kver-vm.log"
@@ -255,39 +341,8 @@ if ((!build_only)); then
 	done
 fi
 
-# --- (d) KUnit suites on the debug kernel (KASAN, lockdep, kmemleak) ---------
-# Runs when selftests/vm/debug-kernel.sh has built and cached that kernel
-# (once per machine, about half an hour); otherwise one skip says so.
-# WG_KUNIT=0 skips it altogether.
-kunit_run() {
-	local dir copy=$REPO/build/kunit log=$LOGS/kunit.log t0=$SECONDS rc
-	[[ ${WG_KUNIT:-1} == 0 ]] && return 0
-	echo "### KUnit on the debug kernel"
-	if ! dir=$(selftests/vm/debug-kernel.sh --check 2>/dev/null | tail -n 1); then
-		echo "ok - kunit # SKIP no debug kernel cached (run selftests/vm/debug-kernel.sh once)" |
-			tee "$log"
-	else
-		rm -rf "$copy" && mkdir -p "$copy" &&
-			cp -r Kbuild drivers include "$copy"/ &&
-			make -C "$dir/build" M="$copy" W=1 modules >"$LOGS/kunit-build.log" 2>&1
-		if (($? != 0)) || grep -qE 'warning:|error:' "$LOGS/kunit-build.log"; then
-			echo "not ok - kunit: build against the debug kernel" | tee "$log"
-			grep -E 'warning:|error:' "$LOGS/kunit-build.log" | head -20 | sed 's/^/# /'
-		else
-			selftests/vm/run.sh --kernel-image "$dir/bzImage" \
-				--module "$copy/drivers/net/wg/wireguard.ko" --timeout 900 \
-				--log "$LOGS/kunit-console.log" -- selftests/vm/kunit.sh | tee "$log"
-			rc=${PIPESTATUS[0]}
-			grep -qE '^not ok( |$)' "$log" || ((rc == 0)) ||
-				echo "not ok - kunit (run.sh exit status $rc)" | tee -a "$log"
-		fi
-	fi
-	count "$log"
-	echo "# KUnit took $((SECONDS - t0))s"
-	summaries+=("kunit (debug kernel): $pass passed, $fail failed")
-	total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
-}
-((build_only || intree)) || kunit_run
+# --- (d) the debug kernel: functions above, before the builds ----------
+((build_only || intree)) || debug_run
 
 for kver in "${kernels[@]}"; do
 	summaries+=("$kver: ${kpass[$kver]} passed, ${kfail[$kver]} failed")
