@@ -773,3 +773,7 @@ out:
 	up_write(&handshake->lock);
 	return ret;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "tests/noise_test.c"
+#endif

@@ -10,6 +10,12 @@
 #include "peerlookup.h"
 #include "peer.h"
 
+/*
+ * Lookups take rcu_read_lock() themselves, whatever the caller holds:
+ * rhashtable's lockdep checks accept only that (rcu_read_lock_bh() is a
+ * read-side section too, but lockdep reports it from process context,
+ * as in the handshake worker).
+ */
 static const struct rhashtable_params pubkey_params = {
 	.key_len = NOISE_PUBLIC_KEY_LEN,
 	.key_offset = offsetof(struct wg_peer, handshake.remote_static),
@@ -50,10 +56,10 @@ struct wg_peer *wg_pubkey_table_lookup(struct rhashtable *table,
 {
 	struct wg_peer *peer;
 
-	rcu_read_lock_bh();
+	rcu_read_lock();
 	peer = rhashtable_lookup(table, pubkey, pubkey_params);
 	peer = peer ? wg_peer_get_maybe_zero(peer) : NULL;
-	rcu_read_unlock_bh();
+	rcu_read_unlock();
 	return peer;
 }
 
@@ -99,7 +105,7 @@ struct index_entry *wg_index_table_lookup(struct rhashtable *table,
 {
 	struct index_entry *entry;
 
-	rcu_read_lock_bh();
+	rcu_read_lock();
 	entry = rhashtable_lookup(table, &index, index_params);
 	if (likely(entry) && !(entry->type & type_mask))
 		entry = NULL;
@@ -108,6 +114,6 @@ struct index_entry *wg_index_table_lookup(struct rhashtable *table,
 		if (unlikely(!*peer))
 			entry = NULL;
 	}
-	rcu_read_unlock_bh();
+	rcu_read_unlock();
 	return entry;
 }
