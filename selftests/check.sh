@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh - what `make check` runs: build the module for every supported
-# kernel with W=1 (any warning fails), then boot one VM per kernel that runs
+# kernel with W=1 and sparse (any warning fails), run the allowedips trie's
+# userspace checks (ASan, TSan), then boot one VM per kernel that runs
 # the selftests (selftests/tests/*.sh) against it, our module against the
 # in-tree driver in two VMs per kernel, and last, on a debug kernel (KASAN,
 # lockdep, kmemleak; built once per machine by selftests/vm/debug-kernel.sh
@@ -45,7 +46,7 @@ cd "$REPO" || exit 1
 PACKAGES=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 wireguard-tools
 	wireguard-go iperf3 ncat iptables nftables iproute2 busybox-static kmod
-	cpio python3 tcpdump iputils-ping ethtool)
+	cpio python3 tcpdump iputils-ping ethtool sparse gcc make)
 DEFAULT_SERIES="6.1 6.12"
 KO_REL=drivers/net/wg/wireguard.ko
 
@@ -162,15 +163,15 @@ debug_start() {
 	debug_bg=$!
 }
 
-# debug_vm NAME LOG SCRIPT [ARGS...]: one VM on the debug kernel, its TAP
-# lines counted as NAME in the summary.
+# debug_vm NAME LOG [RUN.SH OPTIONS...] -- SCRIPT [ARGS...]: one VM on the
+# debug kernel, its TAP lines counted as NAME in the summary.
 debug_vm() {
 	local name=$1 log=$2 t0=$SECONDS rc
 	shift 2
 	echo "### $name"
 	selftests/vm/run.sh --kernel-image "$ddir/bzImage" --module "$dmod" \
 		--timeout "${WG_DEBUG_VM_TIMEOUT:-3600}" --log "${log%.log}-console.log" \
-		--env "WG_TEST_TIMEOUT=${WG_TEST_TIMEOUT:-1800}" -- "$@" | tee "$log"
+		--env "WG_TEST_TIMEOUT=${WG_TEST_TIMEOUT:-1800}" "$@" | tee "$log"
 	rc=${PIPESTATUS[0]}
 	count "$log"
 	if ((rc != 0 && fail == 0)); then
@@ -212,9 +213,10 @@ debug_run() {
 	fi
 	dmod=$copy/drivers/net/wg/wireguard.ko
 	[[ ${WG_KUNIT:-1} == 0 ]] ||
-		debug_vm "kunit (debug kernel)" "$LOGS/kunit.log" selftests/vm/kunit.sh
+		debug_vm "kunit (debug kernel)" "$LOGS/kunit.log" -- selftests/vm/kunit.sh
+	# The suites ran above: not again at every load of the module here.
 	debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
-		selftests/vm/run-all.sh "${tests[@]}"
+		--append kunit.enable=0 -- selftests/vm/run-all.sh "${tests[@]}"
 	echo "# debug kernel steps took $((SECONDS - t0))s"
 }
 debug_start
@@ -250,7 +252,7 @@ build() {
 	exec 8>"$REPO/build/.$kver.lock"
 	flock 8
 	sync_sources "$bdir"
-	make -C "/lib/modules/$kver/build" M="$bdir" W=1 -j"$(nproc)" modules >"$log" 2>&1
+	make -C "/lib/modules/$kver/build" M="$bdir" W=1 C=1 -j"$(nproc)" modules >"$log" 2>&1
 	rc=$?
 	warn=$(grep -iE 'warning:|error:' "$log")
 	if ((rc == 0)) && [[ -z $warn && -e $bdir/$KO_REL ]]; then
@@ -259,7 +261,7 @@ build() {
 		cp "$bdir/$KO_REL" "$TMP/$kver/"
 		module[$kver]=$TMP/$kver/${KO_REL##*/}
 		exec 8>&-
-		echo "ok - build for $kver (W=1, no warnings, $((SECONDS - t0))s)"
+		echo "ok - build for $kver (W=1, sparse, no warnings, $((SECONDS - t0))s)"
 		kpass[$kver]=$((kpass[$kver] + 1))
 		return 0
 	fi
@@ -287,6 +289,28 @@ for kver in "${kernels[@]}"; do
 	echo "### build $kver"
 	build "$kver"
 done
+
+# --- the trie in userspace (native: ASan/UBSan, TSan) -----------------------
+# drivers/net/wg/tests/userspace builds allowedips.c against a small kernel
+# shim: the KUnit suite wg_allowedips, 10^6 random lookups against a model,
+# writers racing RCU readers (ASan, then TSan), a 100k-peer table.  A minute
+# of this machine's CPU, no VM.
+userspace() {
+	local log=$LOGS/userspace.log t0=$SECONDS name="allowedips in userspace"
+	echo "### $name"
+	if make -C drivers/net/wg/tests/userspace clean check >"$log" 2>&1; then
+		echo "ok - $name (KUnit suite, fuzz, concurrent readers; ASan, UBSan, TSan; $((SECONDS - t0))s)"
+		summaries+=("$name: 1 passed, 0 failed")
+		total_pass=$((total_pass + 1))
+	else
+		echo "not ok - $name"
+		tail -n 30 "$log" | sed 's/^/# /'
+		echo "# full log: $log"
+		summaries+=("$name: 0 passed, 1 failed")
+		total_fail=$((total_fail + 1))
+	fi
+}
+((build_only || intree)) || userspace
 
 # --- interop: our module in one VM, the in-tree driver in another (after (c)) --
 # interop KVER MODULE|intree: run selftests/interop/intree.sh, counted into

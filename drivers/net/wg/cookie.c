@@ -337,12 +337,16 @@ void wg_cookie_message_consume(struct message_handshake_cookie *src,
 
 	if (unlikely(!wg_index_table_lookup(&wg->index_hashtable,
 					    INDEX_HANDSHAKE | INDEX_KEYPAIR,
-					    src->receiver_index, &peer)))
+					    src->receiver_index, &peer))) {
+		wg_stats_count(wg, WG_STAT_RX_UNKNOWN_INDEX);
 		return;
+	}
 
-	if (!cookie_consume_reply(&peer->latest_cookie, src))
+	if (!cookie_consume_reply(&peer->latest_cookie, src)) {
+		wg_stats_count(wg, WG_STAT_RX_BAD_HANDSHAKE);
 		net_dbg_ratelimited("%s: Could not decrypt invalid cookie response\n",
 				    wg->dev->name);
+	}
 	wg_peer_put(peer);
 }
 

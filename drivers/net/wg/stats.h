@@ -21,7 +21,7 @@ enum wg_stat {
 	WG_STAT_RX_HANDSHAKE_QUEUE_FULL,
 	WG_STAT_RX_BAD_HANDSHAKE,	/* failed Noise checks, replayed or flooded */
 	WG_STAT_RX_COOKIE_SENT,		/* answered with a cookie reply (not a drop) */
-	WG_STAT_RX_UNKNOWN_INDEX,	/* data for no live keypair */
+	WG_STAT_RX_UNKNOWN_INDEX,	/* data or cookie reply for no live index */
 	WG_STAT_RX_EXPIRED_KEY,		/* data for a keypair past its limits */
 	WG_STAT_RX_DECRYPT_FAILED,	/* authentication tag mismatch */
 	WG_STAT_RX_REPLAY,		/* counter already seen or too old */

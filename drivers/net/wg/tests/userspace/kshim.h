@@ -39,6 +39,8 @@ typedef __u64 u64;
 #define __init
 #define __exit
 #define __must_check __attribute__((__warn_unused_result__))
+/* No kernel config here: kunit_run.c includes the KUnit suite itself. */
+#define IS_ENABLED(option) 0
 
 #ifndef AF_INET
 #define AF_INET 2

@@ -30,6 +30,7 @@ struct kunit_suite {
 };
 
 #define KUNIT_CASE(f) { .run_case = f, .name = #f }
+#define KUNIT_CASE_SLOW(f) KUNIT_CASE(f)
 #define kunit_test_suite(s) struct kunit_suite *shim_kunit_suite = &(s)
 
 void shim_kunit_fail(struct kunit *test, bool fatal, int line,
@@ -61,6 +62,9 @@ void shim_kunit_fail(struct kunit *test, bool fatal, int line,
 #define KUNIT_ASSERT_LT(t, a, b) SHIM_CMP(t, true, a, <, b)
 #define KUNIT_ASSERT_NOT_NULL(t, p) \
 	SHIM_CHECK(t, true, (p) != NULL, #p " != NULL", 0, 0)
+
+#define kunit_info(t, fmt, ...) \
+	printf("    # %s: " fmt, (t)->name, ##__VA_ARGS__)
 
 /* Freed after each case, as KUnit does. */
 void *shim_kunit_alloc(struct kunit *test, size_t n, size_t size);
