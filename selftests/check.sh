@@ -46,7 +46,8 @@ cd "$REPO" || exit 1
 PACKAGES=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 wireguard-tools
 	wireguard-go iperf3 ncat iptables nftables iproute2 busybox-static kmod
-	cpio python3 tcpdump iputils-ping ethtool sparse gcc make)
+	cpio python3 tcpdump iputils-ping ethtool sparse gcc make
+	linux-source-6.12 bc bison flex libelf-dev libssl-dev dwarves)
 DEFAULT_SERIES="6.1 6.12"
 KO_REL=drivers/net/wg/wireguard.ko
 

@@ -25,13 +25,15 @@
 # After each death the UDP sockets must be released where they lived.
 #
 # Knobs: WG_CHURN_CYCLES (200), WG_CHURN_PEERS (1000), WG_CHURN_ROUNDS (4,
-# at most 4: one per way of adding and removing the peers).
+# at most 4: one per way of adding and removing the peers), WG_CHURN_JOBS
+# (cycles run side by side; default one per CPU).
 . "${WG_REPO:-$(dirname "$0")/../..}/selftests/lib.sh"
 require_module
 
 CYCLES=${WG_CHURN_CYCLES:-200}
 NPEERS=${WG_CHURN_PEERS:-1000}
 ROUNDS=${WG_CHURN_ROUNDS:-4}
+JOBS=${WG_CHURN_JOBS:-$(nproc)}
 # How long a namespace's death may take to show (it runs in a worker).
 WAIT=60
 PFX=chn$$
@@ -355,18 +357,43 @@ cycle_end() {
 # The cycles
 # ---------------------------------------------------------------------------
 
-declare -A nfail ncyc first
+# The cycles run in JOBS workers side by side (cycle c in worker c % JOBS):
+# each runs one process after another, and processes cost most of a cycle
+# under emulation (on a debug kernel, 0.1 s for /bin/true, 0.4 s for ip),
+# so one worker per CPU. The pairs of two workers die at the same time as
+# often as not, which is churn too. A worker writes a line per cycle,
+# "COMBO STATUS FAMILY", and a failed cycle's output to fail.C.
+rdir=$(mktemp -d)
+cleanup_add "rm -rf '$rdir'"
 exec 3>&1
+worker() {
+	local c how
+	_outfile=$rdir/capture.$1 cyout=$rdir/step.$1
+	for ((c = $1; c < CYCLES; c += JOBS)); do
+		how=${COMBOS[c % ${#COMBOS[@]}]}
+		_capture cycle $c
+		echo "$how $RC $FAM" >>"$rdir/result.$1"
+		[ "$RC" = 0 ] || printf '%s\n' "$OUT" >"$rdir/fail.$c"
+		cycle_end
+		((c % 20 == 19)) && diag "$((c + 1)) cycles, $((SECONDS - t0)) s"
+	done
+}
+workers=()
+for ((w = 0; w < JOBS; w++)); do
+	worker $w &
+	workers+=($!)
+done
+wait "${workers[@]}"
+declare -A nfail ncyc first
 for ((c = 0; c < CYCLES; c++)); do
-	how=${COMBOS[c % ${#COMBOS[@]}]}
+	read -r how rc fam < <(sed -n "$((c / JOBS + 1))p" "$rdir/result.$((c % JOBS))")
+	[ -n "$how" ] || how="${COMBOS[c % ${#COMBOS[@]}]}" rc=lost fam=?
 	ncyc[$how]=$((${ncyc[$how]:-0} + 1))
-	_capture cycle $c
-	if [ "$RC" != 0 ]; then
+	if [ "$rc" != 0 ]; then
 		nfail[$how]=$((${nfail[$how]:-0} + 1))
-		[ -n "${first[$how]}" ] || first[$how]="cycle $c (IPv$FAM): $OUT"
+		[ -n "${first[$how]}" ] ||
+			first[$how]="cycle $c (IPv$fam): $(cat "$rdir/fail.$c" 2>/dev/null)"
 	fi
-	cycle_end
-	((c % 20 == 19)) && diag "$((c + 1)) cycles, $((SECONDS - t0)) s"
 done
 for how in "${COMBOS[@]}"; do
 	[ -n "${ncyc[$how]}" ] || continue

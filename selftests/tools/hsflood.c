@@ -6,7 +6,7 @@
  *                [--src4 ADDR --n4 N] [--src6 ADDR --n6 N] [--port P]
  *                --rate PPS [--burst N] [--duration S] [--cookies]
  *                [--probe-every N] [--pool N] [--verify N] [--linger S]
- *                [--seed N] [--progress]
+ *                [--seed N] [--progress] [--threads N]
  *        hsflood --selftest
  *
  * Every message is a type 1 initiation (148 bytes) with a mac1 valid for
@@ -44,6 +44,15 @@
  * (default 0.5) keeps reading replies after the last send. --progress
  * prints "progress MS SENT REPLIES" about every second while sending.
  *
+ * --threads N runs N such flooders side by side, thread i on CPU i (modulo
+ * the CPUs there are), each with its own sockets (bound to --port + i if
+ * --port is given), seed, and an Nth of the rate, of the burst (so that
+ * the bursts keep their period), of --verify and of the IPv4 and IPv6
+ * sources (consecutive shares): a flood from many sources arrives on every CPU, and a
+ * flooder that shares its victim's CPUs is not held back by one of them.
+ * Their progress lines are each their own; the figures at the end are
+ * their sums (elapsed_ms the longest).
+ *
  * Output at the end (also after SIGTERM or SIGINT), one "NAME VALUE" a line:
  *   sent            messages sent (probes included)
  *   sent_mac2       of them with a mac2 (--cookies)
@@ -74,6 +83,8 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -657,7 +668,7 @@ struct stats {
 	u64 cookies_ok, cookies_bad, other;
 };
 
-static struct {
+struct hsflood {
 	/* options */
 	u8 pub[32];
 	bool cookies, progress;
@@ -668,7 +679,7 @@ static struct {
 	bool has_to4, has_to6;
 	struct in_addr src4;
 	struct in6_addr src6;
-	unsigned int port;
+	unsigned int port, threads;
 	u64 rng;
 	/* state */
 	u8 mac1_key[32], cookie_key[32];
@@ -681,7 +692,12 @@ static struct {
 	unsigned int verified;
 	struct batch b4, b6;
 	struct stats st;
-} f;
+	unsigned int holding;		/* sources with a cookie, at the end */
+	double elapsed;
+};
+
+/* One per thread: each flooder of --threads is a whole one of its own. */
+static __thread struct hsflood f;
 
 static volatile sig_atomic_t stop;
 
@@ -733,7 +749,7 @@ static void make_initiation(u8 msg[INIT_LEN], u32 index)
 
 static const char *source_name(const struct source *src)
 {
-	static char buf[INET6_ADDRSTRLEN];
+	static __thread char buf[INET6_ADDRSTRLEN];
 
 	if (src->family == AF_INET)
 		return inet_ntop(AF_INET, &src->v4, buf, sizeof(buf));
@@ -906,7 +922,7 @@ static void on_reply(const u8 *data, unsigned int len, bool v6, double t)
 
 static void drain(int fd, bool v6, double t)
 {
-	static u8 bufs[BATCH][256];
+	static __thread u8 bufs[BATCH][256];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	int i, r;
@@ -1074,7 +1090,7 @@ static void usage(void)
 		"               [--src4 ADDR --n4 N] [--src6 ADDR --n6 N] [--port P]\n"
 		"               --rate PPS [--burst N] [--duration S] [--cookies]\n"
 		"               [--probe-every N] [--pool N] [--verify N]\n"
-		"               [--linger S] [--seed N] [--progress]\n"
+		"               [--linger S] [--seed N] [--progress] [--threads N]\n"
 		"       hsflood --selftest\n");
 	exit(1);
 }
@@ -1100,6 +1116,7 @@ static void parse_args(int argc, char **argv)
 		{ "linger", required_argument, NULL, 'l' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "progress", no_argument, NULL, 'g' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "selftest", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1172,6 +1189,9 @@ static void parse_args(int argc, char **argv)
 		case 'g':
 			f.progress = true;
 			break;
+		case 't':
+			f.threads = strtoul(optarg, NULL, 0);
+			break;
 		case 'T':
 			exit(selftest());
 		default:
@@ -1179,21 +1199,35 @@ static void parse_args(int argc, char **argv)
 		}
 	}
 	if (optind != argc || !has_key || !(f.rate > 0) || !f.burst ||
-	    !f.pool_size || f.pool_size > 1U << 24 || f.port > 65535)
+	    !f.pool_size || f.pool_size > 1U << 24 || f.port > 65535 ||
+	    f.threads > 1024)
 		usage();
 }
 
-static void print_stats(double elapsed)
+static void add_stats(struct stats *to, const struct stats *s)
 {
-	const struct stats *s = &f.st;
-	unsigned int i, holding = 0;
+	to->sent += s->sent;
+	to->sent_mac2 += s->sent_mac2;
+	to->sent_probe += s->sent_probe;
+	to->send_errors += s->send_errors;
+	to->skipped += s->skipped;
+	to->replies += s->replies;
+	to->replies_v6 += s->replies_v6;
+	to->replies_probe += s->replies_probe;
+	to->replies_mac2 += s->replies_mac2;
+	to->replies_unknown += s->replies_unknown;
+	to->cookies_ok += s->cookies_ok;
+	to->cookies_bad += s->cookies_bad;
+	to->other += s->other;
+}
 
-	for (i = 0; i < f.nsources; i++)
-		holding += f.sources[i].has_cookie;
+static void print_stats(const struct stats *s, unsigned int holding,
+			double elapsed, bool cookies)
+{
 	printf("sent %llu\n", (unsigned long long)s->sent);
 	printf("sent_mac2 %llu\n", (unsigned long long)s->sent_mac2);
 	printf("sent_probe %llu\n", (unsigned long long)
-	       (f.cookies ? s->sent_probe : s->sent));
+	       (cookies ? s->sent_probe : s->sent));
 	printf("send_errors %llu\n", (unsigned long long)s->send_errors);
 	printf("skipped %llu\n", (unsigned long long)s->skipped);
 	printf("replies %llu\n", (unsigned long long)s->replies);
@@ -1227,14 +1261,13 @@ static void wait_for(double until)
 	ppoll(pfd, 2, &ts, NULL);
 }
 
-int main(int argc, char **argv)
+/* One flooder, as configured in f: until --duration or a signal. */
+static void flood(void)
 {
-	double start, t, end, period, elapsed, next_progress;
-	struct sigaction sa = { .sa_handler = on_signal };
+	double start, t, end, period, next_progress;
 	u64 slots = 0, turn = 0;
 	unsigned int i;
 
-	parse_args(argc, argv);
 	make_sources();
 	label_key(f.mac1_key, "mac1----", f.pub);
 	label_key(f.cookie_key, "cookie--", f.pub);
@@ -1252,8 +1285,6 @@ int main(int argc, char **argv)
 		for (i = 0; i < f.pool_size; i++)
 			make_initiation(f.pool[i], f.salt + i);
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 
 	period = f.burst / f.rate;
 	start = now();
@@ -1296,7 +1327,7 @@ int main(int argc, char **argv)
 			wait_for(start + slots * period);
 		t = now();
 	}
-	elapsed = t - start;
+	f.elapsed = t - start;
 	end = t + f.linger;
 	while (!stop && t < end) {
 		drain(f.b4.fd, false, t);
@@ -1306,6 +1337,96 @@ int main(int argc, char **argv)
 	}
 	drain(f.b4.fd, false, t);
 	drain(f.b6.fd, true, t);
-	print_stats(elapsed);
+	for (i = 0; i < f.nsources; i++)
+		f.holding += f.sources[i].has_cookie;
+}
+
+/* share(N, i, K): how many of N go to thread i of K, and (first) where its
+ * share starts.
+ */
+static unsigned int share(unsigned int n, unsigned int i, unsigned int k,
+			  unsigned int *first)
+{
+	*first = n / k * i + (i < n % k ? i : n % k);
+	return n / k + (i < n % k);
+}
+
+struct thread {
+	pthread_t id;
+	unsigned int i;
+	const struct hsflood *options;
+	struct hsflood result;
+};
+
+static void *flood_thread(void *arg)
+{
+	struct thread *th = arg;
+	unsigned int k = th->options->threads, i = th->i, first;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t cpus;
+	u64 hi = 0;
+	int b;
+
+	f = *th->options;
+	f.rate /= k;
+	f.burst = (f.burst + k - 1) / k;
+	f.rng += (u64)i * 0x9e3779b97f4a7c15ULL;
+	f.verify = share(f.verify, i, k, &first);
+	if (f.port)
+		f.port += i;
+	f.n4 = share(th->options->n4, i, k, &first);
+	f.src4.s_addr = htonl(ntohl(f.src4.s_addr) + first);
+	f.n6 = share(th->options->n6, i, k, &first);
+	for (b = 0; b < 8; b++)
+		hi = hi << 8 | f.src6.s6_addr[b];
+	hi += first;
+	for (b = 7; b >= 0; b--, hi >>= 8)
+		f.src6.s6_addr[b] = hi;
+	CPU_ZERO(&cpus);
+	CPU_SET(i % (ncpu > 0 ? ncpu : 1), &cpus);
+	pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+
+	flood();
+	th->result = f;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct thread *threads;
+	unsigned int i, holding = 0;
+	struct stats total = { 0 };
+	double elapsed = 0;
+
+	parse_args(argc, argv);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (f.threads <= 1) {
+		flood();
+		print_stats(&f.st, f.holding, f.elapsed, f.cookies);
+		return 0;
+	}
+
+	if (f.threads > f.n4 + f.n6)
+		die("more threads than sources", NULL);
+	threads = calloc(f.threads, sizeof(*threads));
+	if (!threads)
+		die("out of memory", NULL);
+	for (i = 0; i < f.threads; i++) {
+		threads[i].i = i;
+		threads[i].options = &f;
+		if (pthread_create(&threads[i].id, NULL, flood_thread,
+				   &threads[i]))
+			die("cannot start a thread", NULL);
+	}
+	for (i = 0; i < f.threads; i++) {
+		pthread_join(threads[i].id, NULL);
+		add_stats(&total, &threads[i].result.st);
+		holding += threads[i].result.holding;
+		if (threads[i].result.elapsed > elapsed)
+			elapsed = threads[i].result.elapsed;
+	}
+	print_stats(&total, holding, elapsed, f.cookies);
 	return 0;
 }

@@ -18,7 +18,7 @@ export HOME=/root TERM=dumb LANG=C.UTF-8 TMPDIR=/tmp
 # bare "kmemleak"/"lockdep": a debug kernel says "kmemleak: Kernel memory
 # leak detector initialized" and "RCU lockdep checking is enabled" at boot;
 # lockdep's own reports start with WARNING:, BUG: or INFO:.
-BAD_KLOG='WARNING:|BUG:|KASAN|UBSAN|Oops|general protection|kmemleak: ([0-9]+ new suspected|Memory pool empty|Kernel memory leak detector disabled)|INFO: |possible circular|suspicious RCU'
+BAD_KLOG='WARNING:|BUG:|KASAN|UBSAN|Oops|general protection|kmemleak: ([0-9]+ new suspected|Memory pool empty|Kernel memory leak detector disabled)|INFO: |ODEBUG:|possible circular|suspicious RCU'
 export WG_BAD_KLOG=$BAD_KLOG   # run-all.sh names the test that caused them
 
 poweroff_now() {

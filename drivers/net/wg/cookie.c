@@ -125,21 +125,21 @@ static void rotate_secret_if_old(struct cookie_checker *checker)
 			 COOKIE_SECRET_MAX_AGE))
 		return;
 
-	down_write(&checker->secret_lock);
+	write_lock_bh(&checker->secret_lock);
 	/* Someone else may have renewed it while we waited. */
 	if (has_expired(checker->secret_birthdate, COOKIE_SECRET_MAX_AGE)) {
 		get_random_bytes(checker->secret, NOISE_HASH_LEN);
 		WRITE_ONCE(checker->secret_birthdate,
 			   ktime_get_coarse_boottime_ns());
 	}
-	up_write(&checker->secret_lock);
+	write_unlock_bh(&checker->secret_lock);
 }
 
 void wg_cookie_checker_init(struct cookie_checker *checker,
 			    struct wg_device *wg)
 {
 	memset(checker, 0, sizeof(*checker));
-	init_rwsem(&checker->secret_lock);
+	rwlock_init(&checker->secret_lock);
 	checker->device = wg;
 	get_random_bytes(checker->secret, NOISE_HASH_LEN);
 	checker->secret_birthdate = ktime_get_coarse_boottime_ns();
@@ -147,9 +147,9 @@ void wg_cookie_checker_init(struct cookie_checker *checker,
 
 void wg_cookie_checker_uninit(struct cookie_checker *checker)
 {
-	down_write(&checker->secret_lock);
+	write_lock_bh(&checker->secret_lock);
 	memzero_explicit(checker->secret, NOISE_HASH_LEN);
-	up_write(&checker->secret_lock);
+	write_unlock_bh(&checker->secret_lock);
 }
 
 void wg_cookie_checker_precompute_device_keys(struct cookie_checker *checker)
@@ -157,7 +157,7 @@ void wg_cookie_checker_precompute_device_keys(struct cookie_checker *checker)
 	struct noise_static_identity *identity =
 		&checker->device->static_identity;
 
-	down_write(&checker->secret_lock);
+	write_lock_bh(&checker->secret_lock);
 	if (likely(identity->has_identity)) {
 		precompute_key(checker->cookie_encryption_key,
 			       identity->static_public, cookie_label);
@@ -169,7 +169,7 @@ void wg_cookie_checker_precompute_device_keys(struct cookie_checker *checker)
 		memzero_explicit(checker->message_mac1_key,
 				 NOISE_SYMMETRIC_KEY_LEN);
 	}
-	up_write(&checker->secret_lock);
+	write_unlock_bh(&checker->secret_lock);
 }
 
 static void cookie_set_keys(struct cookie *cookie,
@@ -215,9 +215,9 @@ static enum cookie_mac_state check_macs(struct cookie_checker *checker,
 		return VALID_MAC_BUT_NO_COOKIE;
 
 	rotate_secret_if_old(checker);
-	down_read(&checker->secret_lock);
+	read_lock_bh(&checker->secret_lock);
 	make_cookie(cookie, skb, checker->secret);
-	up_read(&checker->secret_lock);
+	read_unlock_bh(&checker->secret_lock);
 
 	compute_mac2(computed, skb->data, len, cookie);
 	if (crypto_memneq(computed, macs->mac2, COOKIE_LEN))
@@ -295,10 +295,10 @@ void wg_cookie_message_create(struct message_handshake_cookie *dst,
 	get_random_bytes(dst->nonce, COOKIE_NONCE_LEN);
 
 	rotate_secret_if_old(checker);
-	down_read(&checker->secret_lock);
+	read_lock_bh(&checker->secret_lock);
 	make_cookie(cookie, skb, checker->secret);
 	seal_cookie(dst, cookie, macs->mac1, checker->cookie_encryption_key);
-	up_read(&checker->secret_lock);
+	read_unlock_bh(&checker->secret_lock);
 	memzero_explicit(cookie, COOKIE_LEN);
 }
 

@@ -4,14 +4,17 @@
  * (protocol sheet: "mac1, mac2, cookies (DoS)").
  *
  * Lock order: static_identity.lock -> cookie_checker.secret_lock;
- * cookie.lock is taken alone. Everything that takes one of these
- * semaphores may sleep: call it from process context (the handshake worker).
+ * cookie.lock is taken alone. cookie.lock is a semaphore: what takes it
+ * may sleep and runs in process context (the handshake worker, the send
+ * path's workers). secret_lock is a BH-safe rwlock, because under load
+ * wg_cookie_validate_packet() also runs in the receive softirq.
  */
 #ifndef _WG_COOKIE_H
 #define _WG_COOKIE_H
 
 #include <linux/types.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/skbuff.h>
 #include "messages.h"
 
@@ -29,7 +32,7 @@ struct cookie_checker {
 	u8 cookie_encryption_key[NOISE_SYMMETRIC_KEY_LEN];
 	u8 message_mac1_key[NOISE_SYMMETRIC_KEY_LEN];
 	u64 secret_birthdate;	/* ktime_get_coarse_boottime_ns() */
-	struct rw_semaphore secret_lock;
+	rwlock_t secret_lock;
 	struct wg_device *device;
 };
 

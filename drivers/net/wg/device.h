@@ -59,7 +59,8 @@ struct wg_device {
 	struct crypt_queue encrypt_queue;
 	struct crypt_queue decrypt_queue;
 	struct crypt_queue handshake_queue;
-	atomic_t handshake_queue_len;
+	atomic_t handshake_queue_len;	/* of handshake_queue, being handled incl. */
+	struct ptr_ring handshake_vetted; /* cookie holders, under load: first */
 	u64 last_under_load;		/* ktime ns; 0: never */
 	struct workqueue_struct *packet_crypt_wq;
 	struct workqueue_struct *handshake_receive_wq;

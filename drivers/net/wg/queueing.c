@@ -30,7 +30,7 @@ int wg_crypt_queue_init(struct crypt_queue *queue, work_func_t function,
 	return 0;
 }
 
-static void free_skb_ptr(void *ptr)
+void wg_ring_free_skb(void *ptr)
 {
 	kfree_skb(ptr);
 }
@@ -40,7 +40,7 @@ void wg_crypt_queue_free(struct crypt_queue *queue, bool purge)
 {
 	free_percpu(queue->worker);
 	WARN_ON(!purge && !__ptr_ring_empty(&queue->ring));
-	ptr_ring_cleanup(&queue->ring, purge ? free_skb_ptr : NULL);
+	ptr_ring_cleanup(&queue->ring, purge ? wg_ring_free_skb : NULL);
 }
 
 /* Spreads work round-robin over the online CPUs. */

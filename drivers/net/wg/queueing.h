@@ -35,6 +35,7 @@ struct packet_cb {
 	u32 mtu;
 	u32 inner_len;		/* bytes of the inner packet, for stats */
 	u8 ds;			/* outer DS field: to set on send, seen on receive */
+	bool vetted;		/* handshake: mac2 and rate checked on arrival */
 };
 
 #define PACKET_CB(skb) ((struct packet_cb *)((skb)->cb))
@@ -58,6 +59,8 @@ static inline __be16 wg_examine_packet_protocol(struct sk_buff *skb)
 int wg_crypt_queue_init(struct crypt_queue *queue, work_func_t function,
 			unsigned int len);
 void wg_crypt_queue_free(struct crypt_queue *queue, bool purge);
+/* For ptr_ring_cleanup() of a ring of skbs it owns. */
+void wg_ring_free_skb(void *ptr);
 /* Puts @ptr on the ring for any CPU's worker; false if the ring is full. */
 bool wg_crypt_queue_produce(struct crypt_queue *queue, void *ptr);
 

@@ -69,7 +69,7 @@ static bool device_under_load(struct wg_device *wg)
 	u64 now = ktime_get_coarse_boottime_ns();
 
 	if (atomic_read(&wg->handshake_queue_len) >=
-	    MAX_QUEUED_INCOMING_HANDSHAKES / 8) {
+	    MAX_QUEUED_HANDSHAKES_UNDER_LOAD) {
 		WRITE_ONCE(wg->last_under_load, now);
 		return true;
 	}
@@ -94,8 +94,11 @@ static void receive_handshake(struct wg_device *wg, struct sk_buff *skb)
 	}
 
 	under_load = device_under_load(wg);
-	mac_state = wg_cookie_validate_packet(&wg->cookie_checker, skb,
-					      under_load);
+	if (PACKET_CB(skb)->vetted)
+		mac_state = VALID_MAC_WITH_COOKIE;	/* checked on arrival */
+	else
+		mac_state = wg_cookie_validate_packet(&wg->cookie_checker,
+						      skb, under_load);
 	switch (mac_state) {
 	case VALID_MAC_WITH_COOKIE:
 		break;
@@ -154,6 +157,14 @@ static void receive_handshake(struct wg_device *wg, struct sk_buff *skb)
 	wg_peer_put(peer);
 }
 
+/* Cookie holders first: their messages wait for no flood. */
+static struct sk_buff *next_handshake(struct wg_device *wg)
+{
+	struct sk_buff *skb = ptr_ring_consume_bh(&wg->handshake_vetted);
+
+	return skb ?: ptr_ring_consume_bh(&wg->handshake_queue.ring);
+}
+
 void wg_packet_handshake_receive_worker(struct work_struct *work)
 {
 	struct crypt_queue *queue = container_of(work, struct multicore_worker,
@@ -162,12 +173,60 @@ void wg_packet_handshake_receive_worker(struct work_struct *work)
 					    handshake_queue);
 	struct sk_buff *skb;
 
-	while ((skb = ptr_ring_consume_bh(&queue->ring)) != NULL) {
+	while ((skb = next_handshake(wg)) != NULL) {
 		receive_handshake(wg, skb);
-		atomic_dec(&wg->handshake_queue_len);
+		if (!PACKET_CB(skb)->vetted)
+			atomic_dec(&wg->handshake_queue_len);
 		dev_kfree_skb(skb);
 		cond_resched();
 	}
+}
+
+/*
+ * Under load a handshake message is checked as it arrives, so that a flood
+ * delays no one who has proved their address (protocol sheet: "mac1, mac2,
+ * cookies"). A cookie holder's message (valid mac2, within its source's
+ * rate) goes to the vetted ring, which the workers drain first; one with a
+ * bad mac1 or over its rate goes nowhere; the rest queue only while the
+ * queue is short, so that their cookie replies come soon enough to be of
+ * use: an initiator's mac1 changes when it retries, REKEY_TIMEOUT later,
+ * and a reply to an older message is void.
+ */
+static bool queue_handshake(struct wg_device *wg, struct sk_buff *skb,
+			    enum message_type type)
+{
+	unsigned int limit = MAX_QUEUED_INCOMING_HANDSHAKES;
+
+	PACKET_CB(skb)->vetted = false;
+	if (type != MESSAGE_HANDSHAKE_COOKIE && device_under_load(wg)) {
+		switch (wg_cookie_validate_packet(&wg->cookie_checker, skb,
+						  true)) {
+		case VALID_MAC_WITH_COOKIE:
+			PACKET_CB(skb)->vetted = true;
+			if (unlikely(ptr_ring_produce_bh(&wg->handshake_vetted,
+							 skb)))
+				goto full;
+			return true;
+		case VALID_MAC_BUT_NO_COOKIE:
+			limit = MAX_QUEUED_HANDSHAKES_UNDER_LOAD;
+			break;
+		case VALID_MAC_WITH_COOKIE_BUT_RATELIMITED:
+			wg_stats_count(wg, WG_STAT_RX_RATELIMITED);
+			return false;
+		default:
+			wg_stats_count(wg, WG_STAT_RX_BAD_MAC1);
+			return false;
+		}
+	}
+	if (atomic_inc_return(&wg->handshake_queue_len) > limit ||
+	    !wg_crypt_queue_produce(&wg->handshake_queue, skb)) {
+		atomic_dec(&wg->handshake_queue_len);
+		goto full;
+	}
+	return true;
+full:
+	wg_stats_count(wg, WG_STAT_RX_HANDSHAKE_QUEUE_FULL);
+	return false;
 }
 
 static bool decrypt_packet(struct sk_buff *skb, struct noise_keypair *keypair)
@@ -314,13 +373,8 @@ int wg_receive(struct sock *sk, struct sk_buff *skb)
 	case MESSAGE_HANDSHAKE_INITIATION:
 	case MESSAGE_HANDSHAKE_RESPONSE:
 	case MESSAGE_HANDSHAKE_COOKIE:
-		if (atomic_inc_return(&wg->handshake_queue_len) >
-		    MAX_QUEUED_INCOMING_HANDSHAKES ||
-		    !wg_crypt_queue_produce(&wg->handshake_queue, skb)) {
-			atomic_dec(&wg->handshake_queue_len);
-			wg_stats_count(wg, WG_STAT_RX_HANDSHAKE_QUEUE_FULL);
+		if (!queue_handshake(wg, skb, type))
 			goto drop;
-		}
 		wg_crypt_queue_kick(&wg->handshake_queue,
 				    wg->handshake_receive_wq, 1);
 		return 0;

@@ -267,13 +267,17 @@ void wg_packet_tx_worker(struct work_struct *work)
 		if (likely(state == PACKET_STATE_CRYPTED)) {
 			wg_timers_any_authenticated_packet_traversal(peer);
 			wg_timers_any_authenticated_packet_sent(peer);
+			/*
+			 * Before the send: the answer may be back and have
+			 * stopped the timer before the send returns.
+			 */
+			if (is_data)
+				wg_timers_data_sent(peer);
 			if (likely(!wg_socket_send_skb_to_peer(peer, skb,
 							       PACKET_CB(skb)->ds))) {
-				if (is_data) {
+				if (is_data)
 					dev_sw_netstats_tx_add(wg->dev, 1,
 							       inner_len);
-					wg_timers_data_sent(peer);
-				}
 			} else {
 				wg_stats_count(wg, WG_STAT_TX_SEND_FAILED);
 			}
@@ -499,9 +503,13 @@ int wg_packet_device_init(struct wg_device *wg)
 				  MAX_QUEUED_INCOMING_HANDSHAKES);
 	if (ret)
 		goto err_free_decrypt;
-	ret = wg_stats_init(wg);
+	ret = ptr_ring_init(&wg->handshake_vetted, MAX_QUEUED_VETTED_HANDSHAKES,
+			    GFP_KERNEL);
 	if (ret)
 		goto err_free_handshake;
+	ret = wg_stats_init(wg);
+	if (ret)
+		goto err_free_vetted;
 	ret = wg_ratelimiter_init();
 	if (ret)
 		goto err_free_stats;
@@ -510,6 +518,8 @@ int wg_packet_device_init(struct wg_device *wg)
 
 err_free_stats:
 	wg_stats_free(wg);
+err_free_vetted:
+	ptr_ring_cleanup(&wg->handshake_vetted, wg_ring_free_skb);
 err_free_handshake:
 	wg_crypt_queue_free(&wg->handshake_queue, true);
 err_free_decrypt:
@@ -531,6 +541,7 @@ void wg_packet_device_destroy(struct wg_device *wg)
 	destroy_workqueue(wg->handshake_receive_wq);
 	destroy_workqueue(wg->handshake_send_wq);
 	destroy_workqueue(wg->packet_crypt_wq);
+	ptr_ring_cleanup(&wg->handshake_vetted, wg_ring_free_skb);
 	wg_crypt_queue_free(&wg->handshake_queue, true);
 	wg_crypt_queue_free(&wg->decrypt_queue, false);
 	wg_crypt_queue_free(&wg->encrypt_queue, false);

@@ -18,7 +18,7 @@ enum wg_stat {
 	WG_STAT_RX_BAD_TYPE,		/* unknown message type */
 	WG_STAT_RX_BAD_MAC1,		/* handshake with a wrong mac1 */
 	WG_STAT_RX_RATELIMITED,		/* handshake over its source's rate */
-	WG_STAT_RX_HANDSHAKE_QUEUE_FULL,
+	WG_STAT_RX_HANDSHAKE_QUEUE_FULL, /* no room (under load: the short queue) */
 	WG_STAT_RX_BAD_HANDSHAKE,	/* failed Noise checks, replayed or flooded */
 	WG_STAT_RX_COOKIE_SENT,		/* answered with a cookie reply (not a drop) */
 	WG_STAT_RX_UNKNOWN_INDEX,	/* data or cookie reply for no live index */
