@@ -7,8 +7,9 @@
 # the selftests (selftests/tests/*.sh) against it, our module against the
 # in-tree driver in two VMs per kernel, and last, on a debug kernel (KASAN,
 # lockdep, kmemleak; built once per machine by selftests/vm/debug-kernel.sh
-# and cached), the KUnit suites and every selftest again, the hostile-input
-# tests (40-*) only there.
+# and cached, from Debian's 6.12 source), the KUnit suites and every
+# selftest, the hostile-input tests (40-*) only there; the stock 6.12
+# kernel then gets the build and the interop run only (WG_STOCK_ALL).
 #
 # usage: selftests/check.sh [--build-only] [--intree] [--no-apt]
 #
@@ -30,6 +31,10 @@
 #   WG_KUNIT         0 = skip the KUnit run on the debug kernel
 #   WG_DEBUG_VM_TIMEOUT  seconds per debug-kernel VM (default 3600); its
 #                    tests get WG_TEST_TIMEOUT or 1800 s each
+#   WG_STOCK_ALL     1 = the whole suite on the stock 6.12 kernel too (by
+#                    default, with the debug kernel, stock 6.12 gets the
+#                    build and the interop run: the suite runs on the debug
+#                    kernel, built from Debian's 6.12 source)
 #   WG_INTEROP       0 = skip the interop run (two VMs per kernel: our
 #                    module against the in-tree driver, selftests/interop/
 #                    intree.sh; with --intree: in-tree on both sides)
@@ -49,6 +54,7 @@ PACKAGES=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	cpio python3 tcpdump iputils-ping ethtool sparse gcc make
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev dwarves)
 DEFAULT_SERIES="6.1 6.12"
+DEBUG_SERIES=6.12	# what selftests/vm/debug-kernel.sh builds
 KO_REL=drivers/net/wg/wireguard.ko
 
 build_only=0 intree=0 apt=1
@@ -216,8 +222,20 @@ debug_run() {
 	[[ ${WG_KUNIT:-1} == 0 ]] ||
 		debug_vm "kunit (debug kernel)" "$LOGS/kunit.log" -- selftests/vm/kunit.sh
 	# The suites ran above: not again at every load of the module here.
-	debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
-		--append kunit.enable=0 -- selftests/vm/run-all.sh "${tests[@]}"
+	# Two VMs, each with its own time limit: the selftests, then the
+	# hostile-input ones (the churn test's 1000 peers added and removed
+	# two ways of four there: WG_CHURN_ROUNDS).
+	if ((${#tests[@]})); then
+		debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
+			--append kunit.enable=0 -- selftests/vm/run-all.sh "${tests[@]}"
+	else
+		debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
+			--append kunit.enable=0 -- selftests/vm/run-all.sh '!40-'
+		debug_vm "hostile input (debug kernel)" "$LOGS/debug-hostile.log" \
+			--append kunit.enable=0 \
+			--env "WG_CHURN_ROUNDS=${WG_CHURN_ROUNDS:-2}" \
+			-- selftests/vm/run-all.sh 40-
+	fi
 	echo "# debug kernel steps took $((SECONDS - t0))s"
 }
 debug_start
@@ -347,6 +365,13 @@ if ((!build_only)); then
 			how=(--module "${module[$kver]}")
 		else
 			continue   # build failed, already counted
+		fi
+		if ((${#tests[@]} == 0)) && debug_wanted &&
+			[[ ${WG_STOCK_ALL:-0} == 0 && $kver == "$DEBUG_SERIES".* ]]; then
+			echo "### tests on $kver: the whole suite runs on the debug" \
+				"kernel (Debian's $DEBUG_SERIES source), the interop here"
+			interop "$kver" "${module[$kver]}"
+			continue
 		fi
 		echo "### tests on $kver (${how[*]##*/})"
 		t0=$SECONDS
