@@ -9,6 +9,7 @@
 #include <linux/version.h>
 #include <linux/timer.h>
 #include <linux/netdevice.h>
+#include <linux/ethtool.h>
 #include <net/genetlink.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 #include <net/gso.h>		/* skb_gso_segment() moved here in 6.5 */
@@ -22,6 +23,14 @@
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 #define timer_delete_sync(t)	del_timer_sync(t)
 #define timer_delete(t)		del_timer(t)
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+static inline void ethtool_puts(u8 **data, const char *str)
+{
+	strscpy_pad((char *)*data, str, ETH_GSTRING_LEN);
+	*data += ETH_GSTRING_LEN;
+}
 #endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)

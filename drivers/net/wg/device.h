@@ -43,7 +43,7 @@ struct wg_device {
 
 	/* configuration, under device_update_lock */
 	struct noise_static_identity static_identity;
-	struct mutex device_update_lock;
+	struct mutex device_update_lock;	/* configuration changes */
 	struct list_head peer_list;
 	unsigned int num_peers;
 	u64 peer_id_counter;

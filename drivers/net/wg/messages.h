@@ -6,6 +6,7 @@
 #ifndef _WG_MESSAGES_H
 #define _WG_MESSAGES_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/kernel.h>
 #include <linux/ip.h>
@@ -24,7 +25,7 @@ enum {
 
 #define noise_encrypted_len(plain_len) ((plain_len) + NOISE_AUTHTAG_LEN)
 
-#define REKEY_AFTER_MESSAGES	(1ULL << 60)
+#define REKEY_AFTER_MESSAGES	BIT_ULL(60)
 #define REJECT_AFTER_MESSAGES	(U64_MAX - COUNTER_WINDOW_SIZE - 1)
 #define REKEY_TIMEOUT		5
 #define REKEY_TIMEOUT_JITTER_MAX_JIFFIES (HZ / 3)
@@ -33,7 +34,7 @@ enum {
 #define REJECT_AFTER_TIME	180
 #define REKEY_ATTEMPT_TIME	90
 #define INITIATIONS_PER_SECOND	50
-#define MAX_PEERS_PER_DEVICE	(1U << 20)
+#define MAX_PEERS_PER_DEVICE	BIT(20)
 #define MAX_STAGED_PACKETS	128
 #define MAX_QUEUED_PACKETS	1024
 #define MAX_QUEUED_INCOMING_HANDSHAKES 4096

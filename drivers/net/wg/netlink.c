@@ -73,11 +73,11 @@ static struct wg_device *lookup_device(struct net *net, struct nlattr **attrs,
 		NL_SET_ERR_MSG(extack, "Name the device by ifindex or by ifname, not both");
 		return ERR_PTR(-EINVAL);
 	}
-	if (attrs[WGDEVICE_A_IFINDEX])
+	if (attrs[WGDEVICE_A_IFINDEX]) {
 		dev = dev_get_by_index(net, nla_get_u32(attrs[WGDEVICE_A_IFINDEX]));
-	else if (attrs[WGDEVICE_A_IFNAME])
+	} else if (attrs[WGDEVICE_A_IFNAME]) {
 		dev = dev_get_by_name(net, nla_data(attrs[WGDEVICE_A_IFNAME]));
-	else {
+	} else {
 		NL_SET_ERR_MSG(extack, "Missing device ifindex or ifname");
 		return ERR_PTR(-EINVAL);
 	}

@@ -113,18 +113,15 @@ void wg_noise_keypairs_clear(struct noise_keypairs *keypairs)
 	struct noise_keypair *old;
 
 	spin_lock_bh(&keypairs->keypair_update_lock);
-	old = rcu_dereference_protected(keypairs->previous_keypair,
-					lockdep_is_held(&keypairs->keypair_update_lock));
+	old = wg_keypair_slot(keypairs, previous_keypair);
 	RCU_INIT_POINTER(keypairs->previous_keypair, NULL);
 	wg_noise_keypair_put(old, true);
 
-	old = rcu_dereference_protected(keypairs->next_keypair,
-					lockdep_is_held(&keypairs->keypair_update_lock));
+	old = wg_keypair_slot(keypairs, next_keypair);
 	RCU_INIT_POINTER(keypairs->next_keypair, NULL);
 	wg_noise_keypair_put(old, true);
 
-	old = rcu_dereference_protected(keypairs->current_keypair,
-					lockdep_is_held(&keypairs->keypair_update_lock));
+	old = wg_keypair_slot(keypairs, current_keypair);
 	RCU_INIT_POINTER(keypairs->current_keypair, NULL);
 	wg_noise_keypair_put(old, true);
 	spin_unlock_bh(&keypairs->keypair_update_lock);
@@ -136,12 +133,10 @@ void wg_noise_expire_current_peer_keypairs(struct wg_peer *peer)
 
 	wg_noise_handshake_clear(&peer->handshake);
 	spin_lock_bh(&peer->keypairs.keypair_update_lock);
-	keypair = rcu_dereference_protected(peer->keypairs.next_keypair,
-					    lockdep_is_held(&peer->keypairs.keypair_update_lock));
+	keypair = wg_keypair_slot(&peer->keypairs, next_keypair);
 	if (keypair)
 		keypair->sending.is_valid = false;
-	keypair = rcu_dereference_protected(peer->keypairs.current_keypair,
-					    lockdep_is_held(&peer->keypairs.keypair_update_lock));
+	keypair = wg_keypair_slot(&peer->keypairs, current_keypair);
 	if (keypair)
 		keypair->sending.is_valid = false;
 	spin_unlock_bh(&peer->keypairs.keypair_update_lock);
@@ -689,12 +684,9 @@ static void add_new_keypair(struct noise_keypairs *keypairs,
 	struct noise_keypair *previous, *next, *current_keypair;
 
 	spin_lock_bh(&keypairs->keypair_update_lock);
-	previous = rcu_dereference_protected(keypairs->previous_keypair,
-					     lockdep_is_held(&keypairs->keypair_update_lock));
-	next = rcu_dereference_protected(keypairs->next_keypair,
-					 lockdep_is_held(&keypairs->keypair_update_lock));
-	current_keypair = rcu_dereference_protected(keypairs->current_keypair,
-						    lockdep_is_held(&keypairs->keypair_update_lock));
+	previous = wg_keypair_slot(keypairs, previous_keypair);
+	next = wg_keypair_slot(keypairs, next_keypair);
+	current_keypair = wg_keypair_slot(keypairs, current_keypair);
 	if (new->i_am_the_initiator) {
 		rcu_assign_pointer(keypairs->previous_keypair, current_keypair);
 		rcu_assign_pointer(keypairs->current_keypair, new);
@@ -718,14 +710,10 @@ bool wg_noise_received_with_keypair(struct noise_keypairs *keypairs,
 		return false;
 
 	spin_lock_bh(&keypairs->keypair_update_lock);
-	if (received_keypair ==
-	    rcu_dereference_protected(keypairs->next_keypair,
-				      lockdep_is_held(&keypairs->keypair_update_lock))) {
-		old = rcu_dereference_protected(keypairs->previous_keypair,
-						lockdep_is_held(&keypairs->keypair_update_lock));
+	if (received_keypair == wg_keypair_slot(keypairs, next_keypair)) {
+		old = wg_keypair_slot(keypairs, previous_keypair);
 		rcu_assign_pointer(keypairs->previous_keypair,
-				   rcu_dereference_protected(keypairs->current_keypair,
-							     lockdep_is_held(&keypairs->keypair_update_lock)));
+				   wg_keypair_slot(keypairs, current_keypair));
 		rcu_assign_pointer(keypairs->current_keypair, received_keypair);
 		RCU_INIT_POINTER(keypairs->next_keypair, NULL);
 		wg_noise_keypair_put(old, true);

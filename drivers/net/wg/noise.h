@@ -64,8 +64,13 @@ struct noise_keypairs {
 	struct noise_keypair __rcu *current_keypair;
 	struct noise_keypair __rcu *previous_keypair;
 	struct noise_keypair __rcu *next_keypair;
-	spinlock_t keypair_update_lock;
+	spinlock_t keypair_update_lock;	/* serialises the three slots' updates */
 };
+
+/* One of the three slots of KEYPAIRS, its keypair_update_lock held. */
+#define wg_keypair_slot(keypairs, slot)					\
+	rcu_dereference_protected((keypairs)->slot,			\
+		lockdep_is_held(&(keypairs)->keypair_update_lock))
 
 enum noise_handshake_state {
 	HANDSHAKE_ZEROED,

@@ -87,16 +87,13 @@ static void unlink_indices(struct wg_peer *peer)
 
 	wg_index_table_remove(table, &peer->handshake.entry);
 	spin_lock_bh(&keypairs->keypair_update_lock);
-	keypair = rcu_dereference_protected(keypairs->previous_keypair,
-					    lockdep_is_held(&keypairs->keypair_update_lock));
+	keypair = wg_keypair_slot(keypairs, previous_keypair);
 	if (keypair)
 		wg_index_table_remove(table, &keypair->entry);
-	keypair = rcu_dereference_protected(keypairs->current_keypair,
-					    lockdep_is_held(&keypairs->keypair_update_lock));
+	keypair = wg_keypair_slot(keypairs, current_keypair);
 	if (keypair)
 		wg_index_table_remove(table, &keypair->entry);
-	keypair = rcu_dereference_protected(keypairs->next_keypair,
-					    lockdep_is_held(&keypairs->keypair_update_lock));
+	keypair = wg_keypair_slot(keypairs, next_keypair);
 	if (keypair)
 		wg_index_table_remove(table, &keypair->entry);
 	spin_unlock_bh(&keypairs->keypair_update_lock);

@@ -81,6 +81,8 @@ static bool device_under_load(struct wg_device *wg)
 static void receive_handshake(struct wg_device *wg, struct sk_buff *skb)
 {
 	enum message_type type = le32_to_cpu(((struct message_header *)skb->data)->type);
+	struct message_handshake_initiation *initiation = (void *)skb->data;
+	struct message_handshake_response *response = (void *)skb->data;
 	enum cookie_mac_state mac_state;
 	struct wg_peer *peer = NULL;
 	bool under_load;
@@ -106,8 +108,7 @@ static void receive_handshake(struct wg_device *wg, struct sk_buff *skb)
 		if (!under_load)
 			break;
 		/* Prove your address first: answer with a cookie. */
-		wg_packet_send_handshake_cookie(wg, skb,
-						((struct message_handshake_initiation *)skb->data)->sender_index);
+		wg_packet_send_handshake_cookie(wg, skb, initiation->sender_index);
 		return;
 	case VALID_MAC_WITH_COOKIE_BUT_RATELIMITED:
 		wg_stats_count(wg, WG_STAT_RX_RATELIMITED);
@@ -118,8 +119,7 @@ static void receive_handshake(struct wg_device *wg, struct sk_buff *skb)
 	}
 
 	if (type == MESSAGE_HANDSHAKE_INITIATION) {
-		peer = wg_noise_handshake_consume_initiation((struct message_handshake_initiation *)skb->data,
-							     wg);
+		peer = wg_noise_handshake_consume_initiation(initiation, wg);
 		if (unlikely(!peer)) {
 			wg_stats_count(wg, WG_STAT_RX_BAD_HANDSHAKE);
 			net_dbg_ratelimited("%s: invalid handshake initiation\n",
@@ -131,8 +131,7 @@ static void receive_handshake(struct wg_device *wg, struct sk_buff *skb)
 				    wg->dev->name, peer->internal_id);
 		wg_packet_send_handshake_response(peer);
 	} else {
-		peer = wg_noise_handshake_consume_response((struct message_handshake_response *)skb->data,
-							   wg);
+		peer = wg_noise_handshake_consume_response(response, wg);
 		if (unlikely(!peer)) {
 			wg_stats_count(wg, WG_STAT_RX_BAD_HANDSHAKE);
 			net_dbg_ratelimited("%s: invalid handshake response\n",
@@ -351,6 +350,7 @@ int wg_receive(struct sock *sk, struct sk_buff *skb)
 	struct wg_device *wg = rcu_dereference_sk_user_data(sk);
 	enum message_type type;
 	unsigned int len;
+	bool bad_type;
 
 	if (unlikely(!wg))
 		goto drop;
@@ -382,9 +382,10 @@ int wg_receive(struct sock *sk, struct sk_buff *skb)
 		receive_data(wg, skb);
 		return 0;
 	default:
-		wg_stats_count(wg, skb->len >= sizeof(struct message_header) &&
-				   le32_to_cpu(((struct message_header *)skb->data)->type) >
-				   MESSAGE_DATA ? WG_STAT_RX_BAD_TYPE :
+		bad_type = skb->len >= sizeof(struct message_header) &&
+			   le32_to_cpu(((struct message_header *)skb->data)->type) >
+			   MESSAGE_DATA;
+		wg_stats_count(wg, bad_type ? WG_STAT_RX_BAD_TYPE :
 				   WG_STAT_RX_BAD_LENGTH);
 		net_dbg_ratelimited("%s: invalid packet dropped\n",
 				    wg->dev->name);

@@ -37,7 +37,8 @@ bool wg_replay_check_and_mark(struct replay_counter *r, u64 counter, u64 limit)
 		/* The word of the highest counter seen, r->counter - 1: the
 		 * words after it up to the new one hold stale bits.  (Not
 		 * r->counter's: when that starts a word, the word would be
-		 * taken as current and never cleared.) */
+		 * taken as current and never cleared.)
+		 */
 		index_current = r->counter ? (r->counter - 1) >> WORD_SHIFT : 0;
 		top = min_t(unsigned long, index - index_current, RING_WORDS);
 		for (i = 1; i <= top; ++i)

@@ -10,7 +10,7 @@
 struct replay_counter {
 	u64 counter;
 	unsigned long backtrack[COUNTER_BITS_TOTAL / BITS_PER_LONG];
-	spinlock_t lock;
+	spinlock_t lock;	/* serialises updates of the window */
 };
 
 void wg_replay_init(struct replay_counter *r);

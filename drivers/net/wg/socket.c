@@ -148,7 +148,8 @@ static int send6(struct wg_device *wg, struct sk_buff *skb,
 	security_sk_classify_flow(sock, flowi6_to_flowi_common(&fl));
 	if (!ipv6_addr_any(&fl.saddr) &&
 	    !ipv6_chk_addr(sock_net(sock), &fl.saddr, NULL, 0)) {
-		endpoint->src6 = fl.saddr = in6addr_any;
+		fl.saddr = in6addr_any;
+		endpoint->src6 = in6addr_any;
 		if (cache)
 			dst_cache_reset(cache);
 	}

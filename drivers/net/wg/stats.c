@@ -5,6 +5,7 @@
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
 
+#include "compat.h"
 #include "stats.h"
 #include "device.h"
 
@@ -97,7 +98,7 @@ static void get_strings(struct net_device *dev, u32 sset, u8 *data)
 	if (sset != ETH_SS_STATS)
 		return;
 	for (i = 0; i < __WG_STAT_COUNT; ++i)
-		ethtool_sprintf(&data, "%s", stat_info[i].name);
+		ethtool_puts(&data, stat_info[i].name);
 }
 
 static void get_ethtool_stats(struct net_device *dev,

@@ -51,7 +51,8 @@ static void replay_in_order(struct kunit *test)
 }
 
 /* A high counter first, then everything below it that the window holds, in
- * reverse order, then the same in a shuffled order after a jump. */
+ * reverse order, then the same in a shuffled order after a jump.
+ */
 static void replay_out_of_order_in_window(struct kunit *test)
 {
 	struct replay_counter *r = rt_new(test);
@@ -66,7 +67,8 @@ static void replay_out_of_order_in_window(struct kunit *test)
 		KUNIT_ASSERT_FALSE_MSG(test, rt_check(r, c), "counter %llu again", c);
 
 	/* Jump by more than the ring, then fill the window in a scattered
-	 * order (a stride coprime to the window size visits every slot). */
+	 * order (a stride coprime to the window size visits every slot).
+	 */
 	base = top + 5 * COUNTER_BITS_TOTAL;
 	KUNIT_ASSERT_TRUE(test, rt_check(r, base + RT_WINDOW - 1));
 	for (i = 0; i < RT_WINDOW - 1; ++i) {
@@ -78,7 +80,8 @@ static void replay_out_of_order_in_window(struct kunit *test)
 }
 
 /* The exact edge: with next = highest + 1, next - WINDOW is the oldest
- * acceptable counter and next - WINDOW - 1 the newest stale one. */
+ * acceptable counter and next - WINDOW - 1 the newest stale one.
+ */
 static void replay_window_edge(struct kunit *test)
 {
 	static const u64 tops[] = {
@@ -98,7 +101,8 @@ static void replay_window_edge(struct kunit *test)
 		KUNIT_EXPECT_TRUE_MSG(test, rt_check(r, next - 2),
 				      "top %llu: just below the top", tops[i]);
 		/* Moving the top by one slides the edge by one: the counter
-		 * that was the oldest acceptable one (never used) is out. */
+		 * that was the oldest acceptable one (never used) is out.
+		 */
 		KUNIT_EXPECT_TRUE(test, rt_check(r, next));
 		KUNIT_EXPECT_FALSE_MSG(test, rt_check(r, next - RT_WINDOW),
 				       "top %llu: slid out", tops[i]);
@@ -108,7 +112,8 @@ static void replay_window_edge(struct kunit *test)
 }
 
 /* Duplicates are rejected wherever they fall: at zero, at the top, inside
- * the window, across a large jump, and when the window slides over them. */
+ * the window, across a large jump, and when the window slides over them.
+ */
 static void replay_duplicates(struct kunit *test)
 {
 	struct replay_counter *r = rt_new(test);
@@ -129,7 +134,8 @@ static void replay_duplicates(struct kunit *test)
 		KUNIT_EXPECT_FALSE_MSG(test, rt_check(r, c), "counter %llu again", c);
 
 	/* A jump of exactly the ring size lands on the same slots: they must
-	 * have been cleared for the new counters... */
+	 * have been cleared for the new counters...
+	 */
 	c = 10 * COUNTER_BITS_TOTAL + COUNTER_BITS_TOTAL;
 	KUNIT_EXPECT_TRUE(test, rt_check(r, c + 63));
 	for (; c < 11 * COUNTER_BITS_TOTAL + 63; ++c)
@@ -172,7 +178,7 @@ static void replay_limit(struct kunit *test)
  * sizes); candidates fall mostly in and around the window, some repeat
  * recent ones.  Fixed seeds keep it reproducible.
  */
-#define RT_SPACE	(1U << 21)
+#define RT_SPACE	BIT(21)
 
 static u32 rt_rand(struct rnd_state *rs, u32 n)
 {
@@ -220,7 +226,8 @@ static void replay_random_vs_model(struct kunit *test)
 			       !test_bit(c, seen);
 			got = wg_replay_check_and_mark(r, c, limit);
 			if (got != want) {
-				KUNIT_FAIL(test, "seed %llu op %lu: counter %llu (next %llu, limit %llu): got %s, model says %s",
+				KUNIT_FAIL(test,
+					   "seed %llu op %lu: counter %llu (next %llu, limit %llu): got %s, model says %s",
 					   seeds[s], ops, c, next, limit,
 					   got ? "fresh" : "rejected",
 					   want ? "fresh" : "rejected");
