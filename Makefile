@@ -53,5 +53,12 @@ bench:
 	WG_KERNELS=6.12 selftests/check.sh --build-only
 	selftests/vm/run.sh --kernel $(DEMO_KVER) \
 		--module build/$(DEMO_KVER)/drivers/net/wg/wireguard.ko -- selftests/bench/tcp.sh
+	selftests/vm/run.sh --kernel $(DEMO_KVER) --mem 2G --timeout 1800 \
+		--module build/$(DEMO_KVER)/drivers/net/wg/wireguard.ko -- selftests/bench/scale.sh
 
-.PHONY: default all modules install clean kdir-exists check modules-all demo bench
+bench-scale:
+	WG_KERNELS=6.12 selftests/check.sh --build-only
+	selftests/vm/run.sh --kernel $(DEMO_KVER) --mem 2G --timeout 1800 \
+		--module build/$(DEMO_KVER)/drivers/net/wg/wireguard.ko -- selftests/bench/scale.sh
+
+.PHONY: default all modules install clean kdir-exists check modules-all demo bench bench-scale
