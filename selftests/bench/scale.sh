@@ -47,11 +47,15 @@ memfree() {
 	awk '$1 == "MemFree:" { print $2 }' /proc/meminfo
 }
 
+# dev_up NAME: a new WireGuard device, up.
+dev_up() {
+	ip link add "$1" type wireguard && ip link set "$1" up
+}
+
 # run NAME: the four figures for the module loaded now, as "NAME KEY VALUE".
 run() {
 	local m0 m1
-	ip link add wg0 type wireguard || return 1
-	ip link set wg0 up
+	dev_up wg0 || return 1
 	m0=$(memfree)
 	echo "$1 setconf $(secs wg setconf wg0 "$tmp/big.conf")"
 	m1=$(memfree)
@@ -60,8 +64,7 @@ run() {
 	[ "$(wg show wg0 peers | wc -l)" = "$PEERS" ] ||
 		echo "bench: $1: wg0 does not have $PEERS peers" >&2
 	ip link del wg0
-	ip link add wg1 type wireguard || return 1
-	ip link set wg1 up
+	dev_up wg1 || return 1
 	wg setconf wg1 "$tmp/del.conf"
 	echo "$1 delete $(secs ip link del wg1)"
 }

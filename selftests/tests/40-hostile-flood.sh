@@ -188,11 +188,12 @@ replies_now() {
 }
 # steady NAME: a flooder gets new cookie replies within 3 s.
 steady() {
-	local r
-	r=$(replies_now "$1")
+	local r0 r1
+	r0=$(replies_now "$1")
 	sleep 3
-	echo "$1: $r cookie replies, 3 s later $(replies_now "$1")"
-	(($(replies_now "$1") > r))
+	r1=$(replies_now "$1")
+	echo "$1: $r0 cookie replies, 3 s later $r1"
+	((r1 > r0))
 }
 # bulk_up RATE: the bulk flood (output in $work/bulkN, N counting up in
 # $floods; pid in $bulk) at RATE, or twice that and so on up to 32 times
@@ -302,8 +303,10 @@ show c0 c5 "the whole flood"
 v6=0 got=0
 for f in "${floods[@]}"; do
 	diag "bulk flood $f: $(summary "$f")"
-	v6=$((v6 + $(fstat "$f" replies_v6)))
-	got=$((got + $(fstat "$f" replies)))
+	n=$(fstat "$f" replies_v6)
+	v6=$((v6 + ${n:-0}))
+	n=$(fstat "$f" replies)
+	got=$((got + ${n:-0}))
 done
 check_match "the bulk flood was answered over IPv6 too" '^[1-9][0-9]*$' "$v6"
 # The threads of each open up to 50 replies between them (an equal share
