@@ -1,80 +1,123 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The wireguard net_device and the state it owns.
+ * The wireguard net_device and everything it owns.
  *
- * Lock order: rtnl_lock -> wg->device_update_lock -> static_identity.lock ->
- * peer->handshake.lock -> peer->keypairs.keypair_update_lock.
+ * Lock order: rtnl_lock -> wg->conf_lock -> live->lock -> lane->tx_lock.
+ * conf_lock serialises configuration (netlink, open/stop, namespace
+ * exit); the data path never takes it.
  */
 #ifndef _WG_DEVICE_H
 #define _WG_DEVICE_H
 
-#include <linux/types.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
-#include <linux/rhashtable-types.h>
-#include <net/net_namespace.h>
 #include <linux/ptr_ring.h>
+#include <linux/rhashtable-types.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
 #include <linux/workqueue.h>
-#include "noise.h"
+#include <net/net_namespace.h>
+
 #include "allowedips.h"
 #include "cookie.h"
+#include "noise.h"
 #include "stats.h"
 
-/* One work item per CPU draining a device-wide ring (crypto, handshakes). */
-struct multicore_worker {
-	void *ptr;
+/*
+ * A lane carries the traffic of some of the device's peers (each peer
+ * has one lane for life) through the two serial stages, where order is
+ * kept: sending in nonce order, delivering in arrival order. The crypto
+ * between happens on any CPU.
+ */
+struct wg_lane {
+	struct wg_device *wg;
+
+	/* Bursts (tx.c), in nonce order; under tx_lock. */
+	spinlock_t tx_lock;
+	struct sk_buff_head tx;
+	unsigned long tx_busy;	/* bit 0: someone is sending from tx */
+
+	/* Batches (rx.c), in arrival order; opened ones leave in napi. */
+	struct ptr_ring rx;
+	struct napi_struct napi;
+} ____cacheline_aligned_in_smp;
+
+/* One per CPU: sealing and opening jobs (skbs, see cb.h). */
+struct wg_worker {
+	struct llist_head jobs;
 	struct work_struct work;
+	struct wg_device *wg;
 };
 
-struct crypt_queue {
-	struct ptr_ring ring;
-	struct multicore_worker __percpu *worker;
-	int last_cpu;
+/* Handshake messages waiting for the handshake worker (handshake.c). */
+struct wg_intake {
+	struct ptr_ring queue;	/* everything, while not under load */
+	struct ptr_ring vetted;	/* under load: messages with a good mac2 */
+	atomic_t queued;	/* in queue, being handled included */
+	u64 load_until;		/* coarse boottime ns */
+	struct work_struct work;
 };
 
 struct wg_device {
 	struct net_device *dev;
 
-	/* sockets live in creating_net whatever netns dev moves to; RCU */
+	/* Configuration. */
+	struct mutex conf_lock;
+	struct noise_static __rcu *identity;	/* NULL: no private key */
+	struct list_head peers;			/* creation order */
+	unsigned int npeers;
+	u64 peer_serial;
+	u16 port;		/* host order; 0: any, until bound */
+	u32 fwmark;
+
+	/* Lookups, under RCU. */
+	struct rhashtable by_key;
+	struct rhashtable by_index;
+	struct allowedips allowedips;
+
+	/* Sockets: in sock_net, wherever the device moves. */
 	struct sock __rcu *sock4;
 	struct sock __rcu *sock6;
-	struct net __rcu *creating_net;	/* no reference: see pernet exit */
+	struct net __rcu *sock_net;	/* no reference: see the pernet exit */
 
-	/* configuration, under device_update_lock */
-	struct noise_static_identity static_identity;
-	struct mutex device_update_lock;	/* configuration changes */
-	struct list_head peer_list;
-	unsigned int num_peers;
-	u64 peer_id_counter;
-	u32 fwmark;
-	u16 incoming_port;	/* host order; 0 until bound or configured */
-
-	/* lookups from the data path, under RCU */
-	struct rhashtable peer_hashtable;
-	struct rhashtable index_hashtable;
-	struct allowedips peer_allowedips;
-
-	/* the data path (queueing.c, send.c, receive.c) */
-	struct crypt_queue encrypt_queue;
-	struct crypt_queue decrypt_queue;
-	struct crypt_queue handshake_queue;
-	atomic_t handshake_queue_len;	/* of handshake_queue, being handled incl. */
-	struct ptr_ring handshake_vetted; /* cookie holders, under load: first */
-	u64 last_under_load;		/* ktime ns; 0: never */
-	struct workqueue_struct *packet_crypt_wq;
-	struct workqueue_struct *handshake_receive_wq;
-	struct workqueue_struct *handshake_send_wq;
-	struct cookie_checker cookie_checker;
+	/* Data path. */
+	struct wg_lane *lanes;
+	unsigned int nlanes;
+	struct wg_worker __percpu *workers;
+	struct workqueue_struct *wq;	/* crypto workers */
+	struct workqueue_struct *hs_wq;	/* handshakes, sessions retired */
+	struct wg_intake intake;
+	struct llist_head want_init;	/* peers wanting an initiation */
+	struct work_struct init_work;
+	struct wg_cookie_jar jar;
 	struct wg_stats __percpu *stats;
 
-	struct list_head device_list;	/* all devices, under rtnl */
+	struct list_head all;		/* every device, under rtnl */
 };
 
 static inline struct wg_device *wg_from_dev(struct net_device *dev)
 {
 	return netdev_priv(dev);
 }
+
+/* The lane of a peer. */
+#define wg_lane_of(wg, peer) (&(wg)->lanes[(peer)->lane])
+
+/*
+ * Configuration, under conf_lock. Setting a private key (NULL: none)
+ * retires every peer's sessions and handshake, removes a peer whose key
+ * is the new public key (into @dead), and starts what an up device with
+ * a key does (persistent keepalives).
+ */
+void wg_device_set_private_key(struct wg_device *wg, const u8 *key,
+			       struct list_head *dead);
+int wg_device_set_port(struct wg_device *wg, u16 port);
+void wg_device_set_fwmark(struct wg_device *wg, u32 fwmark);
+/* Our public key into @out; false if there is no private key. */
+bool wg_device_public_key(struct wg_device *wg, u8 out[WG_KEY_SIZE]);
 
 int wg_device_init(void);
 void wg_device_uninit(void);
