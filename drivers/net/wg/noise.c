@@ -27,7 +27,7 @@
 static const u8 noise_protocol_name[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
 static const u8 noise_prologue[] = "WireGuard v1 zx2c4 Jason@zx2c4.com";
 
-/* TAI64 label of 1970-01-01 00:00:00 TAI, plus the 10 s TAI was ahead then. */
+/* The Unix epoch as a TAI64 label: 2^62 is 1970-01-01 00:00:00 TAI, 10 s before. */
 #define TAI64_EPOCH		0x400000000000000aULL
 /* Timestamps are rounded down to this, so they leak no finer timing. */
 #define TAI64N_GRAIN_NS		(NSEC_PER_SEC / 50)
