@@ -95,7 +95,6 @@ static void completed(struct wg_peer *peer, struct wg_live *live,
 
 	wg_endpoint_from_skb(&ep, skb);
 	if (wg_peer_set_endpoint(peer, &ep, &was)) {
-		dst_cache_reset(&live->route);
 		if (was.sa.sa_family) {
 			WRITE_ONCE(peer->last_roam_wall, ktime_get_real_ns());
 			wg_event_endpoint_changed(peer, &was, &ep);

@@ -393,8 +393,6 @@ static void heard(struct wg_peer *peer, struct wg_session *s,
 	}
 	wg_endpoint_from_skb(&ep, last);
 	if (unlikely(wg_peer_set_endpoint(peer, &ep, &was))) {
-		if (live)
-			dst_cache_reset(&live->route);
 		if (was.sa.sa_family) {
 			WRITE_ONCE(peer->last_roam_wall, ktime_get_real_ns());
 			wg_event_endpoint_changed(peer, &was, &ep);
