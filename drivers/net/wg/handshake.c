@@ -70,6 +70,8 @@ static int send_message(struct wg_peer *peer, struct wg_live *live,
 	if (!ret) {
 		wg_tx_count(peer, 1, len);
 		wg_timers_sent(peer, false, now_ns());
+	} else if (ret != -ELOOP) {
+		wg_stats_count(peer->wg, WG_STAT_TX_SEND_FAILED);
 	}
 	return ret;
 }

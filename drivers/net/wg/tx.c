@@ -137,9 +137,8 @@ static bool send_burst(struct wg_peer *peer, struct wg_live *live,
 		if (likely(!ret)) {
 			msgs += n;
 			bytes += len;
-		} else {
-			wg_stats_count_n(peer->wg, ret == -ELOOP ? WG_STAT_TX_LOOP :
-					 WG_STAT_TX_SEND_FAILED, n);
+		} else if (ret != -ELOOP) {
+			wg_stats_count_n(peer->wg, WG_STAT_TX_SEND_FAILED, n);
 		}
 	}
 	if (!inplace)
