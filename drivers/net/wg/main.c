@@ -13,6 +13,7 @@
 #include "peer.h"
 #include "allowedips.h"
 #include "noise.h"
+#include "version.h"
 
 /*
  * A second module cannot register the link kind or netlink family another
@@ -71,4 +72,4 @@ module_init(wg_mod_init);
 module_exit(wg_mod_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("WireGuard secure network tunnel");
-MODULE_VERSION("0.1");
+MODULE_VERSION(WG_VERSION);
