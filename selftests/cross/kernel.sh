@@ -195,6 +195,7 @@ if [[ $flavour == modules ]]; then
 		step configure configure_modules
 		step build build_modules
 		echo "ARCH=$karch CROSS_COMPILE=$cross" >"$dir/env"
+		echo "$defconfig" >"$dir/defconfig"
 		t=$((SECONDS - start))
 		printf '%dm%02ds\n' $((t / 60)) $((t % 60)) >"$dir/build-time"
 		date -u +%FT%TZ >"$dir/complete"

@@ -19,6 +19,31 @@ rw_root() {
 	done
 }
 
+# sandbox_root DIR: (in a private mount namespace, on the host) the same
+# overlays with their upper layers in DIR/{usr,etc,var}/upper, kept when
+# the namespace ends: what an installation changed, to be replayed in a VM.
+sandbox_root() {
+	local d
+	for d in usr etc var; do
+		mkdir -p "$1/$d/upper" "$1/$d/work" &&
+		mount -t overlay -o "lowerdir=/$d,upperdir=$1/$d/upper,workdir=$1/$d/work" \
+			"wg-sandbox-$d" "/$d" || return 1
+	done
+}
+
+# replay DIR: (in the VM, after rw_root) copy the upper layers that
+# sandbox_root left in DIR over /usr, /etc and /var.
+replay() {
+	local d
+	for d in usr etc var; do
+		tar -C "$1/$d/upper" -cf - . | tar -C "/$d" -xpf - || return 1
+	done
+}
+
+# req STRING: STRING as a literal in an extended regex ("+deb12" in a
+# kernel version is not a quantifier).
+req() { printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'; }
+
 # wg_version: WG_VERSION of drivers/net/wg/version.h.
 wg_version() {
 	sed -n 's/^#define WG_VERSION "\(.*\)"/\1/p' "$WG_REPO/drivers/net/wg/version.h"

@@ -22,14 +22,14 @@ check_eq "the package's version is the module's" "$(wg_version)" "$ver"
 
 check "dpkg -i $pkg: the postinst builds and installs the module with DKMS" \
 	dpkg -i "$deb"
-check_match "dpkg: $pkg $ver is installed" "^ii +$pkg +$ver " "$(dpkg -l "$pkg" 2>&1)"
+check_match "dpkg: $pkg $ver is installed" "^ii +$pkg +$(req "$ver") " "$(dpkg -l "$pkg" 2>&1)"
 files=$(dpkg -L "$pkg")
-check_match "the sources are in /usr/src/$name-$ver" "^/usr/src/$name-$ver/dkms\.conf$" "$files"
+check_match "the sources are in /usr/src/$name-$ver" "^/usr/src/$name-$(req "$ver")/dkms\.conf$" "$files"
 check_match "dkms status: installed for $kver" \
-	"^$name/$ver, $kver, [^:]*: installed" "$(dkms status 2>&1)"
+	"^$name/$(req "$ver"), $(req "$kver"), [^:]*: installed" "$(dkms status 2>&1)"
 file=$(modinfo -n wireguard 2>&1)
 check_match "modinfo wireguard finds ours in updates/dkms" \
-	"^/lib/modules/$kver/updates/dkms/wireguard\.ko" "$file"
+	"^/lib/modules/$(req "$kver")/updates/dkms/wireguard\.ko" "$file"
 check "ip link add wg0 type wireguard autoloads a wireguard module" autoload
 check "the loaded module is the package's (srcversion, version)" loaded_is "$file"
 
