@@ -336,14 +336,18 @@ userspace() {
 
 # --- routers: versions, DKMS, the Debian package, other architectures -------
 # (issue 11; full runs only).  On the host: the version strings agree and
-# compare newer than the in-tree module's; `make deb` and lintian; the
-# module built with W=1 for arm64, armhf and big-endian mips against
-# Debian's 6.12 source cross-configured (selftests/cross/kernel.sh, cached
-# in /var/cache/wg-cross).  In VMs, after the stock kernels' runs: DKMS as
-# the README says on the first kernel (autoinstall for the second), the
-# package on the last; the KUnit suites on mips (big-endian) and armhf
-# kernels under QEMU (selftests/cross/kunit.sh).  Counted under "routers"
-# and "kunit (ARCH)" in the summary.
+# compare newer than the in-tree module's; `make deb` and lintian.  After
+# the stock kernels' runs: DKMS as the README says (selftests/pkg/dkms.sh:
+# installed on the host in a private mount namespace, for the first kernel
+# and by autoinstall for the second, then booted in a VM on the first),
+# the package installed in a VM on the last kernel (selftests/pkg/deb.sh).
+# Last, after the debug kernel: the module built with W=1 for arm64, armhf
+# and big-endian mips against Debian's 6.12 source cross-configured, and
+# the KUnit suites on mips (big-endian) and armhf kernels under QEMU
+# (selftests/cross/).  Those kernels are cached in /var/cache/wg-cross;
+# when they are not, routers_start builds them in the background (niced,
+# after the debug kernel's build, one at a time) while the VMs run.
+# Counted under "routers", "cross builds" and "kunit (ARCH)".
 # WG_PKG=0 leaves out the versions, package and DKMS steps, WG_CROSS=0 the
 # other architectures, WG_CROSS_KUNIT=0 just their KUnit boots.
 CROSS_ARCHES=(arm64 armhf mips)
@@ -435,18 +439,39 @@ cross_build() {
 }
 
 routers_host() {
+	pkg_wanted || return 0
+	echo "### routers: versions and the Debian package"
+	pkg_versions
+	pkg_deb
+}
+
+# The cross kernels, cold: built in the background (see above).
+routers_bg=
+routers_start() {
 	local arch
-	routers_wanted || return 0
-	echo "### routers: packaging and other architectures"
-	if pkg_wanted; then
-		pkg_versions
-		pkg_deb
-	fi
-	if cross_wanted; then
-		for arch in "${CROSS_ARCHES[@]}"; do
-			cross_build "$arch"
+	local need=0
+	cross_wanted || return 0
+	for arch in "${CROSS_ARCHES[@]}"; do
+		selftests/cross/kernel.sh --check "$arch" modules >/dev/null || need=1
+	done
+	if [[ ${WG_CROSS_KUNIT:-1} != 0 ]]; then
+		for arch in "${CROSS_KUNIT_ARCHES[@]}"; do
+			selftests/cross/kernel.sh --check "$arch" kunit >/dev/null || need=1
 		done
 	fi
+	((need)) || return 0
+	echo "# cross kernels: preparing them in the background (log: $LOGS/cross-prepare.log)"
+	(
+		while [[ -n $debug_bg ]] && kill -0 "$debug_bg" 2>/dev/null; do sleep 10; done
+		for arch in "${CROSS_ARCHES[@]}"; do
+			selftests/cross/kernel.sh "$arch" modules
+		done
+		[[ ${WG_CROSS_KUNIT:-1} == 0 ]] && exit 0
+		for arch in "${CROSS_KUNIT_ARCHES[@]}"; do
+			selftests/cross/kernel.sh "$arch" kunit "$REPO" "$TMP/cross-$arch-image"
+		done
+	) >"$LOGS/cross-prepare.log" 2>&1 &
+	routers_bg=$!
 }
 
 # routers_vm NAME LOG RUN.SH-ARGS...: one packaging VM, counted under "routers".
@@ -463,7 +488,7 @@ routers_vm() {
 }
 
 routers_vms() {
-	local arch log t0 rc n=${#kernels[@]}
+	local n=${#kernels[@]}
 	routers_wanted || return 0
 	if pkg_wanted; then
 		routers_vm "DKMS on ${kernels[0]}" "$LOGS/dkms.log" --kernel "${kernels[0]}" \
@@ -473,9 +498,25 @@ routers_vms() {
 				--kernel "${kernels[n - 1]}" -- selftests/pkg/deb.sh "$deb_file"
 		fi
 	fi
-	summaries+=("routers (versions, package, DKMS, cross builds): $routers_pass passed, $routers_fail failed")
+	summaries+=("routers (versions, package, DKMS): $routers_pass passed, $routers_fail failed")
 	total_pass=$((total_pass + routers_pass)) total_fail=$((total_fail + routers_fail))
-	cross_wanted && [[ ${WG_CROSS_KUNIT:-1} != 0 ]] || return 0
+}
+
+routers_cross() {
+	local arch log t0 rc
+	cross_wanted || return 0
+	if [[ -n $routers_bg ]]; then
+		echo "# waiting for the cross kernels (background)"
+		wait "$routers_bg"
+	fi
+	echo "### cross builds"
+	routers_pass=0 routers_fail=0
+	for arch in "${CROSS_ARCHES[@]}"; do
+		cross_build "$arch"
+	done
+	summaries+=("cross builds (${CROSS_ARCHES[*]}, W=1): $routers_pass passed, $routers_fail failed")
+	total_pass=$((total_pass + routers_pass)) total_fail=$((total_fail + routers_fail))
+	[[ ${WG_CROSS_KUNIT:-1} != 0 ]] || return 0
 	for arch in "${CROSS_KUNIT_ARCHES[@]}"; do
 		echo "### kunit ($arch)"
 		log=$LOGS/kunit-$arch.log t0=$SECONDS
@@ -488,6 +529,7 @@ routers_vms() {
 		total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
 	done
 }
+routers_start
 routers_host
 
 # --- interop: our module in one VM, the in-tree driver in another (after (c)) --
@@ -555,6 +597,7 @@ routers_vms
 
 # --- (d) the debug kernel: functions above, before the builds ----------
 ((build_only || intree)) || debug_run
+routers_cross
 
 for kver in "${kernels[@]}"; do
 	summaries+=("$kver: ${kpass[$kver]} passed, ${kfail[$kver]} failed")

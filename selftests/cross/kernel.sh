@@ -4,7 +4,8 @@
 # kernel.sh - Debian's linux-source-6.12 cross-configured for the routers'
 # architectures, cached like the debug kernel (selftests/vm/debug-kernel.sh).
 #
-# usage: kernel.sh [--key | --check] ARCH modules
+# usage: kernel.sh [--key | --check] ARCH modules|kunit
+#        kernel.sh ARCH modules
 #        kernel.sh ARCH kunit REPO OUT
 #
 #   ARCH     arm64 (aarch64-linux-gnu-), armhf (arm-linux-gnueabihf-) or
@@ -70,8 +71,11 @@ esac
 case $flavour in
 modules) [[ $# -eq 2 ]] || usage ;;
 kunit)
-	[[ $action == build && $# -eq 4 && -r $HERE/$arch-kunit.config ]] || usage
-	repo=$(cd "$3" && pwd) out=$4 ;;
+	[[ -r $HERE/$arch-kunit.config ]] || usage
+	if [[ $action == build ]]; then
+		[[ $# -eq 4 ]] || usage
+		repo=$(cd "$3" && pwd) out=$4
+	fi ;;
 *) usage ;;
 esac
 kmake=(make -s ARCH="$karch" CROSS_COMPILE="$cross")
