@@ -349,14 +349,23 @@ userspace() {
 # after the debug kernel's build, one at a time) while the VMs run.
 # Counted under "routers", "cross builds" and "kunit (ARCH)".
 # WG_PKG=0 leaves out the versions, package and DKMS steps, WG_CROSS=0 the
-# other architectures, WG_CROSS_KUNIT=0 just their KUnit boots.
+# other architectures, WG_CROSS_KUNIT=0 just their KUnit boots; a run
+# narrowed with WG_TESTS leaves them all out unless WG_PKG=1 / WG_CROSS=1.
 CROSS_ARCHES=(arm64 armhf mips)
 CROSS_KUNIT_ARCHES=(mips armhf)
 PKG_VM_TIMEOUT=${WG_PKG_VM_TIMEOUT:-2400}
 routers_pass=0 routers_fail=0
-routers_wanted() { ((!build_only && !intree)); }
-pkg_wanted() { routers_wanted && [[ ${WG_PKG:-1} != 0 ]]; }
-cross_wanted() { routers_wanted && [[ ${WG_CROSS:-1} != 0 ]]; }
+# routers_wanted SETTING: the steps SETTING (0/1/unset) is about are wanted.
+routers_wanted() {
+	((!build_only && !intree)) || return 1
+	case ${1:-} in
+	0) return 1 ;;
+	1) return 0 ;;
+	esac
+	[[ -z ${WG_TESTS:-} ]]
+}
+pkg_wanted() { routers_wanted "${WG_PKG:-}"; }
+cross_wanted() { routers_wanted "${WG_CROSS:-}"; }
 
 # routers_tap FILE: count FILE's ok / not ok lines under "routers".
 routers_tap() {
@@ -477,29 +486,29 @@ routers_start() {
 	routers_bg=$!
 }
 
-# routers_vm NAME LOG RUN.SH-ARGS...: one packaging VM, counted under "routers".
-routers_vm() {
+# routers_run NAME LOG CMD...: a packaging step's TAP, counted under "routers".
+routers_run() {
 	local name=$1 log=$2 t0=$SECONDS rc
 	shift 2
 	echo "### $name"
-	selftests/vm/run.sh --none --timeout "$PKG_VM_TIMEOUT" --log "${log%.log}-console.log" \
-		"$@" | tee "$log"
+	"$@" | tee "$log"
 	rc=${PIPESTATUS[0]}
 	routers_tap "$log"
-	((rc != 0 && fail == 0)) && routers_notok "$name (run.sh exit status $rc)"
+	((rc != 0 && fail == 0)) && routers_notok "$name (exit status $rc)"
 	echo "# $name took $((SECONDS - t0))s"
 }
 
 routers_vms() {
 	local n=${#kernels[@]}
-	routers_wanted || return 0
-	if pkg_wanted; then
-		routers_vm "DKMS on ${kernels[0]}" "$LOGS/dkms.log" --kernel "${kernels[0]}" \
-			-- selftests/pkg/dkms.sh "$( ((n > 1)) && echo "${kernels[n - 1]}")"
-		if [[ -n ${deb_file:-} ]]; then
-			routers_vm "the package on ${kernels[n - 1]}" "$LOGS/deb-vm.log" \
-				--kernel "${kernels[n - 1]}" -- selftests/pkg/deb.sh "$deb_file"
-		fi
+	pkg_wanted || return 0
+	routers_run "DKMS: make dkms-install on the host (sandboxed), boot ${kernels[0]}" \
+		"$LOGS/dkms.log" selftests/pkg/dkms.sh --timeout "$PKG_VM_TIMEOUT" \
+		--log "$LOGS/dkms-console.log" "${kernels[0]}" "${kernels[n - 1]}"
+	if [[ -n ${deb_file:-} ]]; then
+		routers_run "the package in a VM on ${kernels[n - 1]}" "$LOGS/deb-vm.log" \
+			selftests/vm/run.sh --kernel "${kernels[n - 1]}" --none \
+			--timeout "$PKG_VM_TIMEOUT" --log "$LOGS/deb-vm-console.log" \
+			-- selftests/pkg/deb.sh "$deb_file"
 	fi
 	summaries+=("routers (versions, package, DKMS): $routers_pass passed, $routers_fail failed")
 	total_pass=$((total_pass + routers_pass)) total_fail=$((total_fail + routers_fail))
