@@ -436,8 +436,11 @@ cross_build() {
 	# ...but 64-bit divisions by libgcc's helpers, which no kernel exports
 	# (div_u64() and friends are the way), are caught here.
 	warn=$( { grep -iE 'warning:|error:' "$log" |
-		grep -vE '^WARNING: Module\.symvers is missing\.$|^WARNING: modpost: "[^"]+" \[[^]]+\] undefined!$'
-		grep -E '^WARNING: modpost: "(__(u?div|u?mod)di3|__u?divmoddi4|__aeabi_u?ldivmod)" ' "$log"; })
+		grep -vE '^WARNING: Module\.symvers is missing\.$|^WARNING: modpost: "[^"]+" \[[^]]+\] undefined!$|^WARNING: modpost: suppressed [0-9]+ unresolved symbol warnings because there were too many\)$'
+		[[ -e $copy/$KO_REL ]] &&
+			"${env[1]#CROSS_COMPILE=}nm" -u "$copy/$KO_REL" |
+			grep -E ' (__(u?div|u?mod)di3|__u?divmoddi4|__aeabi_u?ldivmod)$' |
+			sed 's/^ *U /error: 64-bit division by libgcc, undefined in the kernel: /'; })
 	if ((rc == 0)) && [[ -z $warn && -e $copy/$KO_REL ]]; then
 		routers_ok "build for $arch (${env[*]}, $(cat "$kdir/defconfig" 2>/dev/null || echo defconfig)+, W=1, no warnings, $((SECONDS - t0))s)"
 	else
