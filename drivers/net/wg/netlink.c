@@ -26,7 +26,9 @@
 #include "peerlookup.h"
 #include "allowedips.h"
 #include "socket.h"
-#include "send.h"
+#include "handshake.h"
+#include "timers.h"
+#include "tx.h"
 #include "cookie.h"
 #include "compat.h"
 
@@ -40,8 +42,8 @@ static const struct nla_policy allowedip_policy[WGALLOWEDIP_A_MAX + 1] = {
 };
 
 static const struct nla_policy peer_policy[WGPEER_A_MAX + 1] = {
-	[WGPEER_A_PUBLIC_KEY]		= NLA_POLICY_EXACT_LEN(NOISE_PUBLIC_KEY_LEN),
-	[WGPEER_A_PRESHARED_KEY]	= NLA_POLICY_EXACT_LEN(NOISE_SYMMETRIC_KEY_LEN),
+	[WGPEER_A_PUBLIC_KEY]		= NLA_POLICY_EXACT_LEN(WG_KEY_SIZE),
+	[WGPEER_A_PRESHARED_KEY]	= NLA_POLICY_EXACT_LEN(WG_KEY_SIZE),
 	[WGPEER_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, __WGPEER_F_ALL),
 	[WGPEER_A_ENDPOINT]		= NLA_POLICY_MIN_LEN(sizeof(struct sockaddr)),
 	[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
@@ -55,8 +57,8 @@ static const struct nla_policy peer_policy[WGPEER_A_MAX + 1] = {
 static const struct nla_policy device_policy[WGDEVICE_A_MAX + 1] = {
 	[WGDEVICE_A_IFINDEX]		= { .type = NLA_U32 },
 	[WGDEVICE_A_IFNAME]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[WGDEVICE_A_PRIVATE_KEY]	= NLA_POLICY_EXACT_LEN(NOISE_PUBLIC_KEY_LEN),
-	[WGDEVICE_A_PUBLIC_KEY]		= NLA_POLICY_EXACT_LEN(NOISE_PUBLIC_KEY_LEN),
+	[WGDEVICE_A_PRIVATE_KEY]	= NLA_POLICY_EXACT_LEN(WG_KEY_SIZE),
+	[WGDEVICE_A_PUBLIC_KEY]		= NLA_POLICY_EXACT_LEN(WG_KEY_SIZE),
 	[WGDEVICE_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, __WGDEVICE_F_ALL),
 	[WGDEVICE_A_LISTEN_PORT]	= { .type = NLA_U16 },
 	[WGDEVICE_A_FWMARK]		= { .type = NLA_U32 },
@@ -132,42 +134,33 @@ static int put_allowedip(struct sk_buff *skb, const struct allowedips_node *node
 static int put_peer_info(struct sk_buff *skb, struct wg_peer *peer,
 			 bool with_keys)
 {
-	struct timespec64 ts = ns_to_timespec64(atomic64_read(&peer->walltime_last_handshake));
+	struct timespec64 ts = ns_to_timespec64(READ_ONCE(peer->last_handshake_wall));
+	struct wg_endpoint ep;
 	struct __kernel_timespec last_handshake = {
 		.tv_sec = ts.tv_sec, .tv_nsec = ts.tv_nsec
 	};
 	int ret = 0;
 
-	down_read(&peer->handshake.lock);
-	if (with_keys)
-		ret = nla_put(skb, WGPEER_A_PRESHARED_KEY,
-			      NOISE_SYMMETRIC_KEY_LEN,
-			      peer->handshake.preshared_key);
-	up_read(&peer->handshake.lock);
-	if (ret)
-		return ret;
+	if (with_keys && nla_put(skb, WGPEER_A_PRESHARED_KEY, WG_KEY_SIZE,
+				 peer->psk))
+		return -EMSGSIZE;
 
 	if (nla_put(skb, WGPEER_A_LAST_HANDSHAKE_TIME, sizeof(last_handshake),
 		    &last_handshake) ||
 	    nla_put_u16(skb, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
-			peer->persistent_keepalive_interval) ||
+			peer->clock.persistent_keepalive) ||
 	    nla_put_u64_64bit(skb, WGPEER_A_TX_BYTES,
-			      atomic64_read(&peer->tx_bytes), WGPEER_A_UNSPEC) ||
+			      atomic64_read(&peer->counters[WG_PC_TX_BYTES]), WGPEER_A_UNSPEC) ||
 	    nla_put_u64_64bit(skb, WGPEER_A_RX_BYTES,
-			      atomic64_read(&peer->rx_bytes), WGPEER_A_UNSPEC) ||
+			      atomic64_read(&peer->counters[WG_PC_RX_BYTES]), WGPEER_A_UNSPEC) ||
 	    nla_put_u32(skb, WGPEER_A_PROTOCOL_VERSION, 1))
 		return -EMSGSIZE;
 
-	read_lock_bh(&peer->endpoint_lock);
-	if (peer->endpoint.addr.sa_family == AF_INET)
-		ret = nla_put(skb, WGPEER_A_ENDPOINT,
-			      sizeof(peer->endpoint.addr4),
-			      &peer->endpoint.addr4);
-	else if (peer->endpoint.addr.sa_family == AF_INET6)
-		ret = nla_put(skb, WGPEER_A_ENDPOINT,
-			      sizeof(peer->endpoint.addr6),
-			      &peer->endpoint.addr6);
-	read_unlock_bh(&peer->endpoint_lock);
+	wg_peer_get_endpoint(peer, &ep);
+	if (ep.sa.sa_family == AF_INET)
+		ret = nla_put(skb, WGPEER_A_ENDPOINT, sizeof(ep.in4), &ep.in4);
+	else if (ep.sa.sa_family == AF_INET6)
+		ret = nla_put(skb, WGPEER_A_ENDPOINT, sizeof(ep.in6), &ep.in6);
 	return ret;
 }
 
@@ -187,8 +180,8 @@ static int put_peer(struct sk_buff *skb, struct wg_peer *peer,
 	peer_nest = nla_nest_start(skb, 0);
 	if (!peer_nest)
 		return -EMSGSIZE;
-	if (nla_put(skb, WGPEER_A_PUBLIC_KEY, NOISE_PUBLIC_KEY_LEN,
-		    peer->handshake.remote_static))
+	if (nla_put(skb, WGPEER_A_PUBLIC_KEY, WG_KEY_SIZE,
+		    peer->public_key))
 		goto err_cancel_peer;
 	if (!*ips_sent && put_peer_info(skb, peer, with_keys))
 		goto err_cancel_peer;
@@ -231,23 +224,16 @@ err_cancel_peer:
 static int put_device_info(struct sk_buff *skb, struct wg_device *wg,
 			   bool with_keys)
 {
-	int ret = 0;
+	const struct noise_static *st = wg_identity(wg);
 
-	if (nla_put_u16(skb, WGDEVICE_A_LISTEN_PORT, wg->incoming_port) ||
+	if (nla_put_u16(skb, WGDEVICE_A_LISTEN_PORT, wg->port) ||
 	    nla_put_u32(skb, WGDEVICE_A_FWMARK, wg->fwmark))
 		return -EMSGSIZE;
-
-	down_read(&wg->static_identity.lock);
-	if (wg->static_identity.has_identity) {
-		if ((with_keys &&
-		     nla_put(skb, WGDEVICE_A_PRIVATE_KEY, NOISE_PUBLIC_KEY_LEN,
-			     wg->static_identity.static_private)) ||
-		    nla_put(skb, WGDEVICE_A_PUBLIC_KEY, NOISE_PUBLIC_KEY_LEN,
-			    wg->static_identity.static_public))
-			ret = -EMSGSIZE;
-	}
-	up_read(&wg->static_identity.lock);
-	return ret;
+	if (st && ((with_keys && nla_put(skb, WGDEVICE_A_PRIVATE_KEY,
+					 WG_KEY_SIZE, st->priv)) ||
+		   nla_put(skb, WGDEVICE_A_PUBLIC_KEY, WG_KEY_SIZE, st->pub)))
+		return -EMSGSIZE;
+	return 0;
 }
 
 static int wg_get_device_start(struct netlink_callback *cb)
@@ -273,13 +259,13 @@ static struct wg_peer *dump_resume_peer(struct wg_device *wg,
 	struct wg_peer *peer;
 
 	if (cb->args[DUMP_STATE] == DUMP_FIRST || !cursor)
-		return list_first_entry_or_null(&wg->peer_list,
-						struct wg_peer, peer_list);
-	if (!cursor->is_dead)
+		return list_first_entry_or_null(&wg->peers,
+						struct wg_peer, node);
+	if (!test_bit(WG_PEER_DEAD, &cursor->flags))
 		return cursor;
 	cb->args[DUMP_PEER_IPS_SENT] = 0;
-	list_for_each_entry(peer, &wg->peer_list, peer_list)
-		if (peer->internal_id > cursor->internal_id)
+	list_for_each_entry(peer, &wg->peers, node)
+		if (peer->serial > cursor->serial)
 			return peer;
 	return NULL;
 }
@@ -312,7 +298,7 @@ static int wg_get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	if (!hdr)
 		return -EMSGSIZE;
 
-	mutex_lock(&wg->device_update_lock);
+	mutex_lock(&wg->conf_lock);
 	if (nla_put_u32(skb, WGDEVICE_A_IFINDEX, wg->dev->ifindex) ||
 	    nla_put_string(skb, WGDEVICE_A_IFNAME, wg->dev->name))
 		goto err_unlock;
@@ -327,7 +313,7 @@ static int wg_get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	peers_nest = nla_nest_start(skb, WGDEVICE_A_PEERS);
 	if (!peers_nest)
 		goto err_unlock;
-	list_for_each_entry_from(peer, &wg->peer_list, peer_list) {
+	list_for_each_entry_from(peer, &wg->peers, node) {
 		unsigned long before = cb->args[DUMP_PEER_IPS_SENT];
 
 		if (!put_peer(skb, peer,
@@ -352,12 +338,12 @@ finished:
 	dump_set_cursor(cb, NULL);
 	cb->args[DUMP_STATE] = DUMP_DONE;
 out:
-	mutex_unlock(&wg->device_update_lock);
+	mutex_unlock(&wg->conf_lock);
 	genlmsg_end(skb, hdr);
 	return skb->len;
 
 err_unlock:
-	mutex_unlock(&wg->device_update_lock);
+	mutex_unlock(&wg->conf_lock);
 	genlmsg_cancel(skb, hdr);
 	return ret;
 }
@@ -481,7 +467,7 @@ static int set_allowedip(struct wg_device *wg, struct wg_peer *peer,
 			 struct nlattr *nla, struct netlink_ext_ack *extack)
 {
 	struct nlattr *attrs[WGALLOWEDIP_A_MAX + 1];
-	struct mutex *lock = &wg->device_update_lock;
+	struct mutex *lock = &wg->conf_lock;
 	u32 flags = 0;
 	u16 family;
 	u8 cidr;
@@ -500,19 +486,19 @@ static int set_allowedip(struct wg_device *wg, struct wg_peer *peer,
 		const struct in_addr *ip = nla_data(attrs[WGALLOWEDIP_A_IPADDR]);
 
 		if (flags & WGALLOWEDIP_F_REMOVE_ME)
-			ret = wg_allowedips_remove_v4(&wg->peer_allowedips, ip,
+			ret = wg_allowedips_remove_v4(&wg->allowedips, ip,
 						      cidr, peer, lock);
 		else
-			ret = wg_allowedips_insert_v4(&wg->peer_allowedips, ip,
+			ret = wg_allowedips_insert_v4(&wg->allowedips, ip,
 						      cidr, peer, lock);
 	} else {
 		const struct in6_addr *ip = nla_data(attrs[WGALLOWEDIP_A_IPADDR]);
 
 		if (flags & WGALLOWEDIP_F_REMOVE_ME)
-			ret = wg_allowedips_remove_v6(&wg->peer_allowedips, ip,
+			ret = wg_allowedips_remove_v6(&wg->allowedips, ip,
 						      cidr, peer, lock);
 		else
-			ret = wg_allowedips_insert_v6(&wg->peer_allowedips, ip,
+			ret = wg_allowedips_insert_v6(&wg->allowedips, ip,
 						      cidr, peer, lock);
 	}
 	if (ret)
@@ -523,14 +509,14 @@ static int set_allowedip(struct wg_device *wg, struct wg_peer *peer,
 static void set_endpoint(struct wg_peer *peer, struct nlattr *nla)
 {
 	const struct sockaddr *addr = nla_data(nla);
-	struct endpoint endpoint = { };
+	struct wg_endpoint endpoint = { };
 
 	/* check_endpoint() matched the length to the family already. */
 	if (addr->sa_family == AF_INET)
-		memcpy(&endpoint.addr4, addr, sizeof(endpoint.addr4));
+		memcpy(&endpoint.in4, addr, sizeof(endpoint.in4));
 	else
-		memcpy(&endpoint.addr6, addr, sizeof(endpoint.addr6));
-	wg_socket_set_peer_endpoint(peer, &endpoint);
+		memcpy(&endpoint.in6, addr, sizeof(endpoint.in6));
+	wg_peer_set_endpoint(peer, &endpoint, NULL);
 }
 
 static int set_peer(struct wg_device *wg, struct nlattr *nla,
@@ -551,36 +537,22 @@ static int set_peer(struct wg_device *wg, struct nlattr *nla,
 	if (attrs[WGPEER_A_FLAGS])
 		flags = nla_get_u32(attrs[WGPEER_A_FLAGS]);
 
-	peer = wg_pubkey_table_lookup(&wg->peer_hashtable, public_key);
+	peer = wg_peer_find(wg, public_key);
 	if (!peer) {
+		const struct noise_static *st = wg_identity(wg);
+
 		if (flags & (WGPEER_F_REMOVE_ME | WGPEER_F_UPDATE_ONLY))
 			return 0;
 		/* Our own key is never a peer of ours. */
-		down_read(&wg->static_identity.lock);
-		ret = wg->static_identity.has_identity &&
-		      !crypto_memneq(public_key,
-				     wg->static_identity.static_public,
-				     NOISE_PUBLIC_KEY_LEN);
-		up_read(&wg->static_identity.lock);
-		if (ret)
+		if (st && !crypto_memneq(public_key, st->pub, WG_KEY_SIZE))
 			return 0;
-
-		peer = wg_peer_create(wg, public_key, preshared_key);
-		if (IS_ERR(peer)) {
-			ret = PTR_ERR(peer);
-			if (ret == -ENOSPC)
-				NL_SET_ERR_MSG_ATTR(extack, nla, "Too many peers");
-			else
-				NL_SET_ERR_MSG_ATTR(extack, nla, "Could not create peer");
-			return ret;
-		}
-		wg_peer_get(peer);
-	} else if (preshared_key) {
-		down_write(&peer->handshake.lock);
-		memcpy(peer->handshake.preshared_key, preshared_key,
-		       NOISE_SYMMETRIC_KEY_LEN);
-		up_write(&peer->handshake.lock);
+		peer = wg_peer_create(wg, public_key, extack);
+		if (IS_ERR(peer))
+			return PTR_ERR(peer);
 	}
+	wg_peer_get(peer);
+	if (preshared_key)
+		wg_peer_set_psk(peer, preshared_key);
 
 	if (flags & WGPEER_F_REMOVE_ME) {
 		wg_peer_unlink(peer, dead);
@@ -591,8 +563,8 @@ static int set_peer(struct wg_device *wg, struct nlattr *nla,
 		set_endpoint(peer, attrs[WGPEER_A_ENDPOINT]);
 
 	if (flags & WGPEER_F_REPLACE_ALLOWEDIPS)
-		wg_allowedips_remove_by_peer(&wg->peer_allowedips, peer,
-					     &wg->device_update_lock);
+		wg_allowedips_remove_by_peer(&wg->allowedips, peer,
+					     &wg->conf_lock);
 	if (attrs[WGPEER_A_ALLOWEDIPS]) {
 		nla_for_each_nested(ip, attrs[WGPEER_A_ALLOWEDIPS], rem) {
 			ret = set_allowedip(wg, peer, ip, extack);
@@ -604,15 +576,11 @@ static int set_peer(struct wg_device *wg, struct nlattr *nla,
 	if (attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]) {
 		u16 interval =
 			nla_get_u16(attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
-		bool turned_on = interval && !peer->persistent_keepalive_interval;
 
-		WRITE_ONCE(peer->persistent_keepalive_interval, interval);
-		if (turned_on && netif_running(wg->dev))
-			wg_packet_send_keepalive(peer);
+		rcu_read_lock_bh();
+		wg_peer_set_keepalive(peer, interval);
+		rcu_read_unlock_bh();
 	}
-
-	if (netif_running(wg->dev))
-		wg_packet_send_staged_packets(peer);
 out:
 	wg_peer_put(peer);
 	return ret;
@@ -624,52 +592,12 @@ static int set_port(struct wg_device *wg, struct nlattr *nla,
 	u16 port = nla_get_u16(nla);
 	int ret;
 
-	if (netif_running(wg->dev)) {
-		if (port && port == wg->incoming_port)
-			return 0;
-		ret = wg_socket_init(wg, port);
-	} else {
-		/* Sockets open on up, as with the kernel's own driver. */
-		wg->incoming_port = port;
-		return 0;
-	}
+	ret = wg_device_set_port(wg, port);
 	if (ret == -EADDRINUSE)
 		NL_SET_ERR_MSG_ATTR(extack, nla, "Listen port is already in use");
 	else if (ret)
 		NL_SET_ERR_MSG_ATTR(extack, nla, "Could not bind the listen port");
 	return ret;
-}
-
-static void set_private_key(struct wg_device *wg, const u8 *private_key,
-			    struct list_head *dead)
-{
-	u8 public_key[NOISE_PUBLIC_KEY_LEN];
-	struct wg_peer *peer;
-
-	if (wg->static_identity.has_identity &&
-	    !crypto_memneq(wg->static_identity.static_private, private_key,
-			   NOISE_PUBLIC_KEY_LEN))
-		return;
-
-	/* A peer with our new public key would be ourselves: drop it. */
-	if (curve25519_generate_public(public_key, private_key)) {
-		peer = wg_pubkey_table_lookup(&wg->peer_hashtable, public_key);
-		if (peer) {
-			wg_peer_unlink(peer, dead);
-			wg_peer_put(peer);
-		}
-	}
-
-	down_write(&wg->static_identity.lock);
-	wg_noise_set_static_identity_private_key(&wg->static_identity,
-						 private_key);
-	wg_cookie_checker_precompute_device_keys(&wg->cookie_checker);
-	up_write(&wg->static_identity.lock);
-	list_for_each_entry(peer, &wg->peer_list, peer_list) {
-		wg_noise_invalidate_static_static(peer);
-		wg_noise_expire_current_peer_keypairs(peer);
-	}
-	memzero_explicit(public_key, sizeof(public_key));
 }
 
 static int wg_set_device(struct sk_buff *skb, struct genl_info *info)
@@ -688,7 +616,7 @@ static int wg_set_device(struct sk_buff *skb, struct genl_info *info)
 		goto out_put;
 
 	rtnl_lock();
-	mutex_lock(&wg->device_update_lock);
+	mutex_lock(&wg->conf_lock);
 
 	/* First what can fail for reasons outside the request. */
 	if (attrs[WGDEVICE_A_LISTEN_PORT]) {
@@ -700,27 +628,27 @@ static int wg_set_device(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[WGDEVICE_A_FWMARK]) {
 		u32 fwmark = nla_get_u32(attrs[WGDEVICE_A_FWMARK]);
 
-		if (fwmark != wg->fwmark) {
-			struct wg_peer *p;
-
-			wg->fwmark = fwmark;
-			/* Cached routes were looked up with the old mark. */
-			list_for_each_entry(p, &wg->peer_list, peer_list)
-				wg_socket_clear_peer_endpoint_src(p);
-		}
+		wg_device_set_fwmark(wg, fwmark);
 	}
 
 	if (attrs[WGDEVICE_A_FLAGS] &&
 	    nla_get_u32(attrs[WGDEVICE_A_FLAGS]) & WGDEVICE_F_REPLACE_PEERS) {
 		struct wg_peer *p, *tmp;
 
-		list_for_each_entry_safe(p, tmp, &wg->peer_list, peer_list)
+		list_for_each_entry_safe(p, tmp, &wg->peers, node)
 			wg_peer_unlink(p, &dead);
 	}
 
-	if (attrs[WGDEVICE_A_PRIVATE_KEY])
-		set_private_key(wg, nla_data(attrs[WGDEVICE_A_PRIVATE_KEY]),
-				&dead);
+	if (attrs[WGDEVICE_A_PRIVATE_KEY]) {
+		const u8 *key = nla_data(attrs[WGDEVICE_A_PRIVATE_KEY]);
+		static const u8 zero[WG_KEY_SIZE];
+
+		ret = wg_device_set_private_key(wg, crypto_memneq(key, zero,
+								  WG_KEY_SIZE) ?
+						key : NULL, &dead);
+		if (ret)
+			goto out_unlock;
+	}
 
 	if (attrs[WGDEVICE_A_PEERS]) {
 		nla_for_each_nested(peer, attrs[WGDEVICE_A_PEERS], rem) {
@@ -731,8 +659,8 @@ static int wg_set_device(struct sk_buff *skb, struct genl_info *info)
 	}
 
 out_unlock:
-	mutex_unlock(&wg->device_update_lock);
-	wg_peer_reap(&dead);
+	wg_peers_reap(wg, &dead);
+	mutex_unlock(&wg->conf_lock);
 	rtnl_unlock();
 out_put:
 	dev_put(wg->dev);

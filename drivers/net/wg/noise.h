@@ -1,132 +1,190 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Noise_IKpsk2 handshake state and the transport keypairs it produces
- * (protocol sheet: "Handshake").
+ * The Noise handshake WireGuard runs, Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s,
+ * in the Noise specification's own vocabulary (revision 34, section 5:
+ * CipherState, SymmetricState, HandshakeState and their operations), with
+ * the IKpsk2 pattern's tokens driving it:
+ *
+ *	IKpsk2:
+ *	  <- s
+ *	  ...
+ *	  -> e, es, s, ss
+ *	  <- e, ee, se, psk
+ *
+ * WireGuard fixes the prologue (its identifier string), the payloads (a
+ * TAI64N timestamp in message 1, nothing in message 2) and where the
+ * message bytes sit inside its own messages (wire.h). This file knows
+ * nothing of peers, devices, sockets or time: callers pass in the keys,
+ * the fresh ephemeral key and the timestamp, and get bytes and verdicts
+ * back, so KUnit drives it with fixed inputs.
  */
 #ifndef _WG_NOISE_H
 #define _WG_NOISE_H
 
-#include <linux/kref.h>
-#include <linux/rwsem.h>
-#include <linux/spinlock.h>
-#include <linux/atomic.h>
-#include <linux/rhashtable-types.h>
-#include "messages.h"
-#include "replay.h"
+#include <linux/types.h>
+#include "wire.h"
 
-struct wg_peer;
-struct wg_device;
-
-/* Our own key pair; written under its lock with the config mutex held. */
-struct noise_static_identity {
-	u8 static_public[NOISE_PUBLIC_KEY_LEN];
-	u8 static_private[NOISE_PUBLIC_KEY_LEN];
-	struct rw_semaphore lock;
-	bool has_identity;
+/* CipherState: k and n. WireGuard uses each handshake key once (n = 0). */
+struct noise_cipherstate {
+	u8 k[WG_KEY_SIZE];
+	u64 n;
+	bool has_k;
 };
 
-enum index_type {
-	INDEX_HANDSHAKE = 1,
-	INDEX_KEYPAIR = 2,
+/* SymmetricState: a CipherState, the chaining key ck and the hash h. */
+struct noise_symmetricstate {
+	struct noise_cipherstate cs;
+	u8 ck[WG_KEY_SIZE];
+	u8 h[WG_KEY_SIZE];
 };
 
 /*
- * An entry in the device's index table: a handshake in progress or a live
- * keypair, found by the random 32-bit index the remote side echoes back.
+ * HandshakeState less the local static key pair, which the caller passes
+ * to each step (struct noise_static): its private key may change between
+ * messages, and then the handshake is void anyway.
  */
-struct index_entry {
-	struct rhash_head node;
-	struct wg_peer *peer;
-	__le32 index;
-	u8 type;
+struct noise_handshakestate {
+	struct noise_symmetricstate ss;
+	u8 e_priv[WG_KEY_SIZE];
+	u8 e_pub[WG_KEY_SIZE];
+	u8 rs[WG_KEY_SIZE];
+	u8 re[WG_KEY_SIZE];
+	u8 psk[WG_KEY_SIZE];
+	bool initiator;
+	u8 next_message;	/* 0: message 1 next, 1: message 2, 2: done */
 };
 
-struct noise_symmetric_key {
-	u8 key[NOISE_SYMMETRIC_KEY_LEN];
-	u64 birthdate;		/* ktime_get_coarse_boottime_ns() */
-	bool is_valid;
+/*
+ * Our static key pair and what the protocol derives from it alone.
+ * Immutable once built: a new private key makes a new one.
+ */
+struct noise_static {
+	u8 priv[WG_KEY_SIZE];	/* clamped */
+	u8 pub[WG_KEY_SIZE];
+	/* h after the pre-message "<- s" of a handshake addressed to us */
+	u8 h_to_me[WG_KEY_SIZE];
+	u8 mac1_key[WG_KEY_SIZE];	/* HASH(LABEL_MAC1 || pub) */
+	u8 cookie_key[WG_KEY_SIZE];	/* HASH(LABEL_COOKIE || pub) */
 };
 
-struct noise_keypair {
-	struct index_entry entry;
-	struct noise_symmetric_key sending;
-	atomic64_t sending_counter;
-	struct noise_symmetric_key receiving;
-	struct replay_counter receiving_counter;
-	__le32 remote_index;
-	bool i_am_the_initiator;
-	struct kref refcount;
-	struct rcu_head rcu;
+/* The two transport keys Split() yields, named from our side. */
+struct noise_transport_keys {
+	u8 send[WG_KEY_SIZE];
+	u8 recv[WG_KEY_SIZE];
 };
 
-/* previous/current/next, swapped under keypair_update_lock, read with RCU. */
-struct noise_keypairs {
-	struct noise_keypair __rcu *current_keypair;
-	struct noise_keypair __rcu *previous_keypair;
-	struct noise_keypair __rcu *next_keypair;
-	spinlock_t keypair_update_lock;	/* serialises the three slots' updates */
+enum noise_token {
+	NOISE_TOKEN_E,
+	NOISE_TOKEN_S,
+	NOISE_TOKEN_EE,
+	NOISE_TOKEN_ES,
+	NOISE_TOKEN_SE,
+	NOISE_TOKEN_SS,
+	NOISE_TOKEN_PSK,
 };
 
-/* One of the three slots of KEYPAIRS, its keypair_update_lock held. */
-#define wg_keypair_slot(keypairs, slot)					\
-	rcu_dereference_protected((keypairs)->slot,			\
-		lockdep_is_held(&(keypairs)->keypair_update_lock))
-
-enum noise_handshake_state {
-	HANDSHAKE_ZEROED,
-	HANDSHAKE_CREATED_INITIATION,
-	HANDSHAKE_CONSUMED_INITIATION,
-	HANDSHAKE_CREATED_RESPONSE,
-	HANDSHAKE_CONSUMED_RESPONSE,
-};
-
-/* Everything below entry is protected by lock. */
-struct noise_handshake {
-	struct index_entry entry;
-	struct noise_static_identity *static_identity;
-	enum noise_handshake_state state;
-	u64 last_initiation_consumption;
-	u8 ephemeral_private[NOISE_PUBLIC_KEY_LEN];
-	u8 remote_static[NOISE_PUBLIC_KEY_LEN];
-	u8 remote_ephemeral[NOISE_PUBLIC_KEY_LEN];
-	u8 precomputed_static_static[NOISE_PUBLIC_KEY_LEN];
-	u8 preshared_key[NOISE_SYMMETRIC_KEY_LEN];
-	u8 hash[NOISE_HASH_LEN];
-	u8 chaining_key[NOISE_HASH_LEN];
-	u8 latest_timestamp[NOISE_TIMESTAMP_LEN];
-	__le32 remote_index;
-	bool static_static_ready;	/* precomputed_static_static is valid */
-	struct rw_semaphore lock;
-};
-
-void wg_noise_handshake_init(struct noise_handshake *handshake,
-			     struct noise_static_identity *static_identity,
-			     const u8 peer_public_key[NOISE_PUBLIC_KEY_LEN],
-			     const u8 peer_preshared_key[NOISE_SYMMETRIC_KEY_LEN],
-			     struct wg_peer *peer);
-void wg_noise_handshake_clear(struct noise_handshake *handshake);
-void wg_noise_set_static_identity_private_key(struct noise_static_identity *id,
-					      const u8 private_key[NOISE_PUBLIC_KEY_LEN]);
-/* Forgets the cached DH(S_i, S_r); it is recomputed at the next handshake. */
-void wg_noise_invalidate_static_static(struct wg_peer *peer);
-void wg_noise_keypairs_clear(struct noise_keypairs *keypairs);
-void wg_noise_keypair_put(struct noise_keypair *keypair, bool unreference_now);
-void wg_noise_expire_current_peer_keypairs(struct wg_peer *peer);
-struct noise_keypair *wg_noise_keypair_get(struct noise_keypair *keypair);
-/* The remote side used @keypair: if it was our unconfirmed next, promote it. */
-bool wg_noise_received_with_keypair(struct noise_keypairs *keypairs,
-				    struct noise_keypair *received_keypair);
-
+/* Module init: the constant initial ck and h of every handshake. */
 void wg_noise_init(void);
-bool wg_noise_handshake_create_initiation(struct message_handshake_initiation *dst,
-					  struct noise_handshake *handshake);
-struct wg_peer *wg_noise_handshake_consume_initiation(struct message_handshake_initiation *src,
-						      struct wg_device *wg);
-bool wg_noise_handshake_create_response(struct message_handshake_response *dst,
-					struct noise_handshake *handshake);
-struct wg_peer *wg_noise_handshake_consume_response(struct message_handshake_response *src,
-						    struct wg_device *wg);
-bool wg_noise_handshake_begin_session(struct noise_handshake *handshake,
-				      struct noise_keypairs *keypairs);
+
+/*
+ * Clamps @priv and derives the rest of @st. False if @priv gives no usable
+ * public key (then @st is zeroed).
+ */
+bool wg_noise_static_init(struct noise_static *st, const u8 priv[WG_KEY_SIZE]);
+
+/*
+ * HandshakeState.Initialize for IKpsk2: the protocol name, the prologue and
+ * the pre-message "<- s" (the responder's static key: @rs for the
+ * initiator, @st's own for the responder). @psk may be NULL (all zeros).
+ */
+void wg_noise_initialize(struct noise_handshakestate *hs,
+			 const struct noise_static *st, bool initiator,
+			 const u8 rs[WG_KEY_SIZE], const u8 psk[WG_KEY_SIZE]);
+
+/* SymmetricState operations (spec section 5.2). */
+void wg_noise_mix_key(struct noise_symmetricstate *ss, const u8 *ikm,
+		      size_t len);
+void wg_noise_mix_hash(struct noise_symmetricstate *ss, const u8 *data,
+		       size_t len);
+void wg_noise_mix_key_and_hash(struct noise_symmetricstate *ss,
+			       const u8 *ikm, size_t len);
+/* Writes len + WG_TAG_SIZE bytes to out. */
+void wg_noise_encrypt_and_hash(struct noise_symmetricstate *ss, u8 *out,
+			       const u8 *plain, size_t len);
+/* Reads len bytes (with the tag) from in; false if not authentic. */
+bool wg_noise_decrypt_and_hash(struct noise_symmetricstate *ss, u8 *plain,
+			       const u8 *in, size_t len);
+
+/*
+ * One token of a message being written into @buf (or read from it), at
+ * *@off, which it advances. The "e" token of a writer takes the ephemeral
+ * key already in hs->e_priv/e_pub. False: a DH gave the all-zero output
+ * (low-order point) or a sealed field was not authentic.
+ */
+bool wg_noise_write_token(struct noise_handshakestate *hs,
+			  const struct noise_static *st, enum noise_token tok,
+			  u8 *buf, size_t *off);
+bool wg_noise_read_token(struct noise_handshakestate *hs,
+			 const struct noise_static *st, enum noise_token tok,
+			 const u8 *buf, size_t *off);
+
+/*
+ * The initiator's message 1 into @msg (type, sender index and the Noise
+ * bytes; macs are cookie.c's), from a fresh initialized @hs. @e_priv is
+ * the new ephemeral private key (random, from the caller), @timestamp the
+ * TAI64N payload. False if a DH fails.
+ */
+bool wg_noise_initiation_write(struct noise_handshakestate *hs,
+			       const struct noise_static *st,
+			       const u8 e_priv[WG_KEY_SIZE],
+			       const u8 timestamp[WG_TAI64N_SIZE],
+			       __le32 sender, struct wg_msg_initiation *msg);
+
+/*
+ * The responder reads message 1: on success @hs holds the state after it
+ * (hs->rs is the initiator's static key, for the caller to look up) and
+ * @timestamp the decrypted payload. @hs needs no initialization; the psk
+ * is set later, with wg_noise_response_write().
+ */
+bool wg_noise_initiation_read(struct noise_handshakestate *hs,
+			      const struct noise_static *st,
+			      const struct wg_msg_initiation *msg,
+			      u8 timestamp[WG_TAI64N_SIZE]);
+
+/*
+ * The responder's message 2, then Split(): @keys are the responder's
+ * transport keys. @psk may be NULL. Wipes @hs.
+ */
+bool wg_noise_response_write(struct noise_handshakestate *hs,
+			     const struct noise_static *st,
+			     const u8 psk[WG_KEY_SIZE],
+			     const u8 e_priv[WG_KEY_SIZE],
+			     __le32 sender, __le32 receiver,
+			     struct wg_msg_response *msg,
+			     struct noise_transport_keys *keys);
+
+/*
+ * The initiator reads message 2 with the @hs its message 1 left, then
+ * Split(). On success @keys are the initiator's transport keys and @hs is
+ * wiped; on failure @hs is left as it was, so that a forged response
+ * does not cancel the handshake.
+ */
+bool wg_noise_response_read(struct noise_handshakestate *hs,
+			    const struct noise_static *st,
+			    const struct wg_msg_response *msg,
+			    struct noise_transport_keys *keys);
+
+/* Split() of a finished handshake, named from @hs's side; wipes @hs. */
+void wg_noise_split(struct noise_handshakestate *hs,
+		    struct noise_transport_keys *keys);
+
+/* TAI64N of the wall clock, rounded down to a multiple of 1/50 s. */
+void wg_noise_tai64n_now(u8 out[WG_TAI64N_SIZE]);
+
+/* HASH, HMAC and HKDF of BLAKE2s, for cookie.c and the tests. */
+void wg_noise_hash(u8 out[WG_KEY_SIZE], const u8 *a, size_t alen,
+		   const u8 *b, size_t blen);
+void wg_noise_hkdf(u8 *out1, u8 *out2, u8 *out3, const u8 ck[WG_KEY_SIZE],
+		   const u8 *ikm, size_t len);
 
 #endif /* _WG_NOISE_H */

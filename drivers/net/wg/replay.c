@@ -6,51 +6,50 @@
  */
 
 #include <linux/bitops.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
 #include "replay.h"
+#include "wire.h"
 
-#define BITS_PER_WORD	BITS_PER_LONG
-#define WORD_SHIFT	ilog2(BITS_PER_WORD)
-#define RING_WORDS	(COUNTER_BITS_TOTAL / BITS_PER_WORD)
+#define WORD_SHIFT	ilog2(BITS_PER_LONG)
+#define RING_WORDS	(WG_REPLAY_BITS / BITS_PER_LONG)
 
-void wg_replay_init(struct replay_counter *r)
+void wg_replay_init(struct wg_replay *r)
 {
-	r->counter = 0;
-	memset(r->backtrack, 0, sizeof(r->backtrack));
-	spin_lock_init(&r->lock);
+	r->top = 0;
+	memset(r->ring, 0, sizeof(r->ring));
 }
 
-bool wg_replay_check_and_mark(struct replay_counter *r, u64 counter, u64 limit)
+bool wg_replay_too_old(const struct wg_replay *r, u64 counter)
 {
-	unsigned long index, index_current, top, i;
-	bool fresh = false;
+	return counter + WG_REPLAY_WINDOW < READ_ONCE(r->top);
+}
 
-	spin_lock_bh(&r->lock);
+bool wg_replay_check_and_mark(struct wg_replay *r, u64 counter, u64 limit)
+{
+	unsigned long word, cur_word, top, i;
 
-	/* r->counter is one past the highest counter seen. */
-	if (unlikely(r->counter >= limit || counter >= limit))
-		goto out;
-	if (unlikely(counter + COUNTER_WINDOW_SIZE < r->counter))
-		goto out;
+	if (unlikely(r->top >= limit || counter >= limit))
+		return false;
+	if (unlikely(counter + WG_REPLAY_WINDOW < r->top))
+		return false;
 
-	index = counter >> WORD_SHIFT;
-	if (likely(counter >= r->counter)) {
-		/* The word of the highest counter seen, r->counter - 1: the
-		 * words after it up to the new one hold stale bits.  (Not
-		 * r->counter's: when that starts a word, the word would be
-		 * taken as current and never cleared.)
+	word = counter >> WORD_SHIFT;
+	if (likely(counter >= r->top)) {
+		/* The word of the highest counter seen, top - 1: the words
+		 * after it up to the new one hold stale bits.  (Not top's:
+		 * when that starts a word, the word would be taken as current
+		 * and never cleared.)
 		 */
-		index_current = r->counter ? (r->counter - 1) >> WORD_SHIFT : 0;
-		top = min_t(unsigned long, index - index_current, RING_WORDS);
+		cur_word = r->top ? (r->top - 1) >> WORD_SHIFT : 0;
+		top = min_t(unsigned long, word - cur_word, RING_WORDS);
 		for (i = 1; i <= top; ++i)
-			r->backtrack[(i + index_current) & (RING_WORDS - 1)] = 0;
-		r->counter = counter + 1;
+			r->ring[(i + cur_word) & (RING_WORDS - 1)] = 0;
+		WRITE_ONCE(r->top, counter + 1);
 	}
-	index &= RING_WORDS - 1;
-	fresh = !test_and_set_bit(counter & (BITS_PER_WORD - 1),
-				  &r->backtrack[index]);
-out:
-	spin_unlock_bh(&r->lock);
-	return fresh;
+	return !__test_and_set_bit(counter & (BITS_PER_LONG - 1),
+				   &r->ring[word & (RING_WORDS - 1)]);
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

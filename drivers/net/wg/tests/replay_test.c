@@ -8,7 +8,7 @@
  *
  * The rule under test, with next = one past the highest counter accepted
  * so far (0 at first): a counter c is fresh iff
- *	c < limit && next < limit && c + COUNTER_WINDOW_SIZE >= next
+ *	c < limit && next < limit && c + WG_REPLAY_WINDOW >= next
  *	&& c was not accepted before,
  * and accepting it makes next = max(next, c + 1).
  */
@@ -17,19 +17,19 @@
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
-#define RT_WINDOW	((u64)COUNTER_WINDOW_SIZE)
-#define RT_NO_LIMIT	REJECT_AFTER_MESSAGES
+#define RT_WINDOW	((u64)WG_REPLAY_WINDOW)
+#define RT_NO_LIMIT	WG_REJECT_AFTER_MESSAGES
 
-static struct replay_counter *rt_new(struct kunit *test)
+static struct wg_replay *rt_new(struct kunit *test)
 {
-	struct replay_counter *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct wg_replay *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, r);
 	wg_replay_init(r);
 	return r;
 }
 
-static bool rt_check(struct replay_counter *r, u64 counter)
+static bool rt_check(struct wg_replay *r, u64 counter)
 {
 	return wg_replay_check_and_mark(r, counter, RT_NO_LIMIT);
 }
@@ -37,10 +37,10 @@ static bool rt_check(struct replay_counter *r, u64 counter)
 /* Every counter from 0 on, in order: each fresh once, then a duplicate. */
 static void replay_in_order(struct kunit *test)
 {
-	struct replay_counter *r = rt_new(test);
+	struct wg_replay *r = rt_new(test);
 	u64 c;
 
-	for (c = 0; c < 3 * COUNTER_BITS_TOTAL; ++c) {
+	for (c = 0; c < 3 * WG_REPLAY_BITS; ++c) {
 		KUNIT_ASSERT_TRUE_MSG(test, rt_check(r, c), "counter %llu", c);
 		KUNIT_ASSERT_FALSE_MSG(test, rt_check(r, c), "counter %llu again", c);
 	}
@@ -55,7 +55,7 @@ static void replay_in_order(struct kunit *test)
  */
 static void replay_out_of_order_in_window(struct kunit *test)
 {
-	struct replay_counter *r = rt_new(test);
+	struct wg_replay *r = rt_new(test);
 	const u64 top = 10000;
 	unsigned int i;
 	u64 c, base;
@@ -70,7 +70,7 @@ static void replay_out_of_order_in_window(struct kunit *test)
 	/* Jump by more than the ring, then fill the window in a scattered
 	 * order (a stride coprime to the window size visits every slot).
 	 */
-	base = top + 5 * COUNTER_BITS_TOTAL;
+	base = top + 5 * WG_REPLAY_BITS;
 	KUNIT_ASSERT_TRUE(test, rt_check(r, base + RT_WINDOW - 1));
 	for (i = 0; i < RT_WINDOW - 1; ++i) {
 		/* In 32 bits: a u64 modulo would need libgcc's __umoddi3,
@@ -89,14 +89,14 @@ static void replay_out_of_order_in_window(struct kunit *test)
 static void replay_window_edge(struct kunit *test)
 {
 	static const u64 tops[] = {
-		RT_WINDOW, RT_WINDOW + 1, COUNTER_BITS_TOTAL - 1,
-		COUNTER_BITS_TOTAL, COUNTER_BITS_TOTAL + 63,
-		3 * COUNTER_BITS_TOTAL + 17, 1000000, 1ULL << 40,
+		RT_WINDOW, RT_WINDOW + 1, WG_REPLAY_BITS - 1,
+		WG_REPLAY_BITS, WG_REPLAY_BITS + 63,
+		3 * WG_REPLAY_BITS + 17, 1000000, 1ULL << 40,
 	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(tops); ++i) {
-		struct replay_counter *r = rt_new(test);
+		struct wg_replay *r = rt_new(test);
 		u64 next = tops[i] + 1;
 
 		KUNIT_ASSERT_TRUE(test, rt_check(r, tops[i]));
@@ -120,7 +120,7 @@ static void replay_window_edge(struct kunit *test)
  */
 static void replay_duplicates(struct kunit *test)
 {
-	struct replay_counter *r = rt_new(test);
+	struct wg_replay *r = rt_new(test);
 	u64 c;
 
 	KUNIT_EXPECT_TRUE(test, rt_check(r, 0));
@@ -132,27 +132,27 @@ static void replay_duplicates(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, rt_check(r, 0));
 
 	/* Each bit of one ring word, in a window that has wrapped. */
-	for (c = 10 * COUNTER_BITS_TOTAL; c < 10 * COUNTER_BITS_TOTAL + 64; ++c)
+	for (c = 10 * WG_REPLAY_BITS; c < 10 * WG_REPLAY_BITS + 64; ++c)
 		KUNIT_EXPECT_TRUE_MSG(test, rt_check(r, c), "counter %llu", c);
-	for (c = 10 * COUNTER_BITS_TOTAL; c < 10 * COUNTER_BITS_TOTAL + 64; ++c)
+	for (c = 10 * WG_REPLAY_BITS; c < 10 * WG_REPLAY_BITS + 64; ++c)
 		KUNIT_EXPECT_FALSE_MSG(test, rt_check(r, c), "counter %llu again", c);
 
 	/* A jump of exactly the ring size lands on the same slots: they must
 	 * have been cleared for the new counters...
 	 */
-	c = 10 * COUNTER_BITS_TOTAL + COUNTER_BITS_TOTAL;
+	c = 10 * WG_REPLAY_BITS + WG_REPLAY_BITS;
 	KUNIT_EXPECT_TRUE(test, rt_check(r, c + 63));
-	for (; c < 11 * COUNTER_BITS_TOTAL + 63; ++c)
+	for (; c < 11 * WG_REPLAY_BITS + 63; ++c)
 		KUNIT_EXPECT_TRUE_MSG(test, rt_check(r, c), "counter %llu after wrap", c);
 	/* ...and the old ones are stale now. */
-	KUNIT_EXPECT_FALSE(test, rt_check(r, 10 * COUNTER_BITS_TOTAL + 63));
+	KUNIT_EXPECT_FALSE(test, rt_check(r, 10 * WG_REPLAY_BITS + 63));
 }
 
 /* The limit is exclusive, and once the top reached it nothing is fresh. */
 static void replay_limit(struct kunit *test)
 {
-	const u64 limit = REJECT_AFTER_MESSAGES;
-	struct replay_counter *r = rt_new(test);
+	const u64 limit = WG_REJECT_AFTER_MESSAGES;
+	struct wg_replay *r = rt_new(test);
 
 	KUNIT_EXPECT_FALSE(test, wg_replay_check_and_mark(r, U64_MAX, limit));
 	KUNIT_EXPECT_FALSE(test, wg_replay_check_and_mark(r, limit, limit));
@@ -200,7 +200,7 @@ static void replay_random_vs_model(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, seen);
 
 	for (s = 0; s < ARRAY_SIZE(seeds); ++s) {
-		struct replay_counter *r = rt_new(test);
+		struct wg_replay *r = rt_new(test);
 		/* The last seed runs into a limit halfway. */
 		u64 limit = s == ARRAY_SIZE(seeds) - 1 ? RT_SPACE / 2 + 1234 : RT_NO_LIMIT;
 		u64 next = 0, top = 0, c, last = 0;
@@ -212,7 +212,7 @@ static void replay_random_vs_model(struct kunit *test)
 		prandom_seed_state(&rs, seeds[s]);
 
 		/* c < top + 4 rings < RT_SPACE: inside the bitmap. */
-		while (top < RT_SPACE - 4 * COUNTER_BITS_TOTAL) {
+		while (top < RT_SPACE - 4 * WG_REPLAY_BITS) {
 			u32 dice = rt_rand(&rs, 1000);
 
 			if (dice < 600)		/* in or just beyond the window */
@@ -222,9 +222,9 @@ static void replay_random_vs_model(struct kunit *test)
 			else if (dice < 984)	/* an exact repeat */
 				c = last;
 			else if (dice < 999)	/* a jump within the ring */
-				c = top += rt_rand(&rs, COUNTER_BITS_TOTAL);
+				c = top += rt_rand(&rs, WG_REPLAY_BITS);
 			else			/* a jump over several rings */
-				c = top += rt_rand(&rs, 4 * COUNTER_BITS_TOTAL);
+				c = top += rt_rand(&rs, 4 * WG_REPLAY_BITS);
 
 			want = c < limit && next < limit && c + RT_WINDOW >= next &&
 			       !test_bit(c, seen);
