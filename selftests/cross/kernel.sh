@@ -167,6 +167,12 @@ key) echo "$key"; exit 0 ;;
 check) [[ -e $dir/complete ]] && { echo "$dir"; exit 0; }; exit 1 ;;
 esac
 
+# Fast path: a complete modules tree needs no lock.
+if [[ $flavour == modules && -e $dir/complete ]]; then
+	echo "$dir"
+	exit 0
+fi
+
 mkdir -p "$CACHE_ROOT"
 blog=$dir/build.log
 start=$SECONDS
@@ -212,7 +218,7 @@ fi
 # Only changed files are copied (kbuild then rebuilds just those), stale
 # ones removed.  The source tree's wgoot/ is shared by both kunit kernels:
 # its lock is held from the copy to the end of the build.
-exec 7>"$src.lock"
+exec 7>"$src.wgoot.lock"
 flock 7
 sync_wgoot() {
 	local f dst=$src/wgoot
