@@ -64,3 +64,50 @@ bench-scale:
 	$(BENCH_SCALE)
 
 .PHONY: default all modules install clean kdir-exists check modules-all demo bench bench-scale
+
+# --- packaging: DKMS and the Debian package -----------------------------------
+#   make dkms-src [DESTDIR=...]  the sources DKMS builds from, into
+#                                /usr/src/wireguard-oot-VERSION
+#   make dkms-install [KVER=...] dkms-src, then dkms install (builds, installs
+#                                under /lib/modules/KVER/updates/dkms, depmod)
+#   make dkms-remove             dkms remove --all, the sources removed
+#   make deb                     build/deb/wireguard-oot-dkms_VERSION_all.deb
+#                                (dpkg-buildpackage -b with dh-dkms, in a
+#                                copy under build/deb; lintian after it)
+# VERSION is WG_VERSION of drivers/net/wg/version.h.
+
+WG_VERSION := $(shell sed -n 's/^\#define WG_VERSION "\(.*\)"/\1/p' drivers/net/wg/version.h)
+DKMS_NAME = wireguard-oot
+DKMS_SRC = $(DESTDIR)/usr/src/$(DKMS_NAME)-$(WG_VERSION)
+# What a kbuild of the module reads (no build products, no userspace tests).
+PKG_FILES = find Kbuild Makefile dkms.conf COPYING drivers include \
+	-path drivers/net/wg/tests/userspace -prune -o -type f \
+	\( -name '*.[chS]' -o -name Kbuild -o -name 'Makefile*' -o -name dkms.conf \
+	   -o -name COPYING \) ! -name '*.mod.c' -print0
+
+dkms-src:
+	@test -n "$(WG_VERSION)" || { echo "no WG_VERSION in drivers/net/wg/version.h" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	$(PKG_FILES) | xargs -0 -I{} install -D -m 644 {} $(DKMS_SRC)/{}
+
+dkms-install: dkms-src
+	dkms install $(DKMS_NAME)/$(WG_VERSION) -k $(KVER)
+
+dkms-remove:
+	-dkms remove $(DKMS_NAME)/$(WG_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+DEB_DIR = build/deb
+DEB_SRC = $(DEB_DIR)/$(DKMS_NAME)-$(WG_VERSION)
+
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	{ $(PKG_FILES); find README debian -type f -print0; } | \
+		xargs -0 -I{} install -D -m 644 {} $(DEB_SRC)/{}
+	chmod 755 $(DEB_SRC)/debian/rules
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc >../dpkg-buildpackage.log 2>&1 || \
+		{ tail -n 30 ../dpkg-buildpackage.log >&2; exit 1; }
+	lintian --fail-on error $(DEB_DIR)/$(DKMS_NAME)-dkms_$(WG_VERSION)_all.deb
+	@ls $(DEB_DIR)/*.deb
+
+.PHONY: dkms-src dkms-install dkms-remove deb

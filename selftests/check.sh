@@ -52,7 +52,10 @@ PACKAGES=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 wireguard-tools
 	wireguard-go iperf3 ncat iptables nftables iproute2 busybox-static kmod
 	cpio python3 tcpdump iputils-ping ethtool sparse gcc make
-	linux-source-6.12 bc bison flex libelf-dev libssl-dev dwarves)
+	linux-source-6.12 bc bison flex libelf-dev libssl-dev dwarves
+	dkms dh-dkms debhelper dpkg-dev lintian
+	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mips-linux-gnu
+	qemu-system-arm qemu-system-mips)
 DEFAULT_SERIES="6.1 6.12"
 DEBUG_SERIES=6.12	# what selftests/vm/debug-kernel.sh builds
 KO_REL=drivers/net/wg/wireguard.ko
@@ -331,6 +334,219 @@ userspace() {
 }
 ((build_only || intree)) || userspace
 
+# --- routers: versions, DKMS, the Debian package, other architectures -------
+# (issue 11; full runs only).  On the host: the version strings agree and
+# compare newer than the in-tree module's; `make deb` and lintian.  After
+# the stock kernels' runs: DKMS as the README says (selftests/pkg/dkms.sh:
+# installed on the host in a private mount namespace, for the first kernel
+# and by autoinstall for the second, then booted in a VM on the first),
+# the package installed in a VM on the last kernel (selftests/pkg/deb.sh).
+# Last, after the debug kernel: the module built with W=1 for arm64, armhf
+# and big-endian mips against Debian's 6.12 source cross-configured, and
+# the KUnit suites on mips (big-endian) and armhf kernels under QEMU
+# (selftests/cross/).  Those kernels are cached in /var/cache/wg-cross;
+# when they are not, routers_start builds them in the background (niced,
+# after the debug kernel's build, one at a time) while the VMs run.
+# Counted under "routers", "cross builds" and "kunit (ARCH)".
+# WG_PKG=0 leaves out the versions, package and DKMS steps, WG_CROSS=0 the
+# other architectures, WG_CROSS_KUNIT=0 just their KUnit boots; a run
+# narrowed with WG_TESTS leaves them all out unless WG_PKG=1 / WG_CROSS=1.
+CROSS_ARCHES=(arm64 armhf mips)
+CROSS_KUNIT_ARCHES=(mips armhf)
+PKG_VM_TIMEOUT=${WG_PKG_VM_TIMEOUT:-2400}
+routers_pass=0 routers_fail=0
+# routers_wanted SETTING: the steps SETTING (0/1/unset) is about are wanted.
+routers_wanted() {
+	((!build_only && !intree)) || return 1
+	case ${1:-} in
+	0) return 1 ;;
+	1) return 0 ;;
+	esac
+	[[ -z ${WG_TESTS:-} ]]
+}
+pkg_wanted() { routers_wanted "${WG_PKG:-}"; }
+cross_wanted() { routers_wanted "${WG_CROSS:-}"; }
+
+# routers_tap FILE: count FILE's ok / not ok lines under "routers".
+routers_tap() {
+	count "$1"
+	routers_pass=$((routers_pass + pass)) routers_fail=$((routers_fail + fail))
+}
+routers_ok() { echo "ok - $*"; routers_pass=$((routers_pass + 1)); }
+routers_notok() { echo "not ok - $*"; routers_fail=$((routers_fail + 1)); }
+
+# The module's version, dkms.conf's and the package's agree, and compare
+# newer than each kernel's own wireguard (DKMS installs only over an older one).
+pkg_versions() {
+	local v d c k iv bad=''
+	v=$(sed -n 's/^#define WG_VERSION "\(.*\)"/\1/p' drivers/net/wg/version.h)
+	d=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+	c=$(dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+	[[ -n $v && $v == "$d" && $v == "$c" ]] ||
+		bad="version.h '$v', dkms.conf '$d', debian/changelog '$c'"
+	for k in "${kernels[@]}"; do
+		iv=$(modinfo -k "$k" -F version wireguard 2>/dev/null | head -n 1)
+		[[ -n $iv ]] && ! dpkg --compare-versions "$v" gt "$iv" &&
+			bad+="${bad:+; }not newer than $k's in-tree $iv"
+	done
+	if [[ -z $bad ]]; then
+		routers_ok "version $v: version.h, dkms.conf and debian/changelog agree; newer than the in-tree module's"
+	else
+		routers_notok "module, DKMS and package versions ($bad)"
+	fi
+}
+
+# make deb, then lintian (errors fail; warnings are listed).
+pkg_deb() {
+	local log=$LOGS/deb.log t0=$SECONDS w
+	deb_file=
+	if make --no-print-directory deb >"$log" 2>&1; then
+		deb_file=$(ls "$REPO"/build/deb/wireguard-oot-dkms_*_all.deb 2>/dev/null | tail -n 1)
+	fi
+	if [[ -n $deb_file ]]; then
+		w=$(lintian "$deb_file" 2>/dev/null | grep -c '^W: ')
+		routers_ok "make deb: ${deb_file##*/}, lintian: no errors, $w warnings ($((SECONDS - t0))s)"
+		lintian "$deb_file" 2>/dev/null | grep '^[WI]: ' | sed 's/^/# /'
+	else
+		routers_notok "make deb (dpkg-buildpackage, lintian without errors)"
+		tail -n 30 "$log" | sed 's/^/# /'
+		echo "# full log: $log"
+	fi
+}
+
+# cross_build ARCH: the module with W=1 against the cross tree; modpost
+# cannot check symbols there (no vmlinux), its notes about that are dropped.
+cross_build() {
+	local arch=$1 copy=$REPO/build/cross/$1 log=$LOGS/cross-$1-build.log t0=$SECONDS
+	local kdir env warn rc
+	if ! kdir=$(selftests/cross/kernel.sh "$arch" modules 2>"$LOGS/cross-$arch-kernel.log" |
+		tail -n 1) || [[ ! -e $kdir/env ]]; then
+		routers_notok "build for $arch: kernel tree (selftests/cross/kernel.sh $arch modules)"
+		tail -n 20 "$LOGS/cross-$arch-kernel.log" | sed 's/^/# /'
+		return
+	fi
+	read -ra env <"$kdir/env"
+	mkdir -p "$copy"
+	exec 8>"$copy.lock"
+	flock 8
+	sync_sources "$copy"
+	make -C "$kdir/build" "${env[@]}" M="$copy" W=1 KBUILD_MODPOST_WARN=1 \
+		-j"$(nproc)" modules >"$log" 2>&1
+	rc=$?
+	# ...but 64-bit divisions by libgcc's helpers, which no kernel exports
+	# (div_u64() and friends are the way), are caught here.
+	warn=$( { grep -iE 'warning:|error:' "$log" |
+		grep -vE '^WARNING: Module\.symvers is missing\.$|^WARNING: modpost: "[^"]+" \[[^]]+\] undefined!$|^WARNING: modpost: suppressed [0-9]+ unresolved symbol warnings because there were too many\)$'
+		[[ -e $copy/$KO_REL ]] &&
+			"${env[1]#CROSS_COMPILE=}nm" -u "$copy/$KO_REL" |
+			grep -E ' (__(u?div|u?mod)di3|__u?divmoddi4|__aeabi_u?ldivmod)$' |
+			sed 's/^ *U /error: 64-bit division by libgcc, undefined in the kernel: /'; })
+	if ((rc == 0)) && [[ -z $warn && -e $copy/$KO_REL ]]; then
+		routers_ok "build for $arch (${env[*]}, $(cat "$kdir/defconfig" 2>/dev/null || echo defconfig)+, W=1, no warnings, $((SECONDS - t0))s)"
+	else
+		make -C "$kdir/build" "${env[@]}" M="$copy" clean >/dev/null 2>&1
+		routers_notok "build for $arch (W=1: exit status $rc, $(grep -c . <<<"$warn") warnings)"
+		if [[ -n $warn ]]; then echo "$warn"; else tail -n 30 "$log"; fi |
+			head -n 60 | sed 's/^/# /'
+		echo "# full log: $log"
+	fi
+	exec 8>&-
+}
+
+routers_host() {
+	pkg_wanted || return 0
+	echo "### routers: versions and the Debian package"
+	pkg_versions
+	pkg_deb
+}
+
+# The cross kernels, cold: built in the background (see above).
+routers_bg=
+routers_start() {
+	local arch
+	local need=0
+	cross_wanted || return 0
+	for arch in "${CROSS_ARCHES[@]}"; do
+		selftests/cross/kernel.sh --check "$arch" modules >/dev/null || need=1
+	done
+	if [[ ${WG_CROSS_KUNIT:-1} != 0 ]]; then
+		for arch in "${CROSS_KUNIT_ARCHES[@]}"; do
+			selftests/cross/kernel.sh --check "$arch" kunit >/dev/null || need=1
+		done
+	fi
+	((need)) || return 0
+	echo "# cross kernels: preparing them in the background (log: $LOGS/cross-prepare.log)"
+	(
+		while [[ -n $debug_bg ]] && kill -0 "$debug_bg" 2>/dev/null; do sleep 10; done
+		for arch in "${CROSS_ARCHES[@]}"; do
+			selftests/cross/kernel.sh "$arch" modules
+		done
+		[[ ${WG_CROSS_KUNIT:-1} == 0 ]] && exit 0
+		for arch in "${CROSS_KUNIT_ARCHES[@]}"; do
+			selftests/cross/kernel.sh "$arch" kunit "$REPO" "$TMP/cross-$arch-image"
+		done
+	) >"$LOGS/cross-prepare.log" 2>&1 &
+	routers_bg=$!
+}
+
+# routers_run NAME LOG CMD...: a packaging step's TAP, counted under "routers".
+routers_run() {
+	local name=$1 log=$2 t0=$SECONDS rc
+	shift 2
+	echo "### $name"
+	"$@" | tee "$log"
+	rc=${PIPESTATUS[0]}
+	routers_tap "$log"
+	((rc != 0 && fail == 0)) && routers_notok "$name (exit status $rc)"
+	echo "# $name took $((SECONDS - t0))s"
+}
+
+routers_vms() {
+	local n=${#kernels[@]}
+	pkg_wanted || return 0
+	routers_run "DKMS: make dkms-install on the host (sandboxed), boot ${kernels[0]}" \
+		"$LOGS/dkms.log" selftests/pkg/dkms.sh --timeout "$PKG_VM_TIMEOUT" \
+		--log "$LOGS/dkms-console.log" "${kernels[0]}" "${kernels[n - 1]}"
+	if [[ -n ${deb_file:-} ]]; then
+		routers_run "the package in a VM on ${kernels[n - 1]}" "$LOGS/deb-vm.log" \
+			selftests/vm/run.sh --kernel "${kernels[n - 1]}" --none \
+			--timeout "$PKG_VM_TIMEOUT" --log "$LOGS/deb-vm-console.log" \
+			-- selftests/pkg/deb.sh "$deb_file"
+	fi
+	summaries+=("routers (versions, package, DKMS): $routers_pass passed, $routers_fail failed")
+	total_pass=$((total_pass + routers_pass)) total_fail=$((total_fail + routers_fail))
+}
+
+routers_cross() {
+	local arch log t0 rc
+	cross_wanted || return 0
+	if [[ -n $routers_bg ]]; then
+		echo "# waiting for the cross kernels (background)"
+		wait "$routers_bg"
+	fi
+	echo "### cross builds"
+	routers_pass=0 routers_fail=0
+	for arch in "${CROSS_ARCHES[@]}"; do
+		cross_build "$arch"
+	done
+	summaries+=("cross builds (${CROSS_ARCHES[*]}, W=1): $routers_pass passed, $routers_fail failed")
+	total_pass=$((total_pass + routers_pass)) total_fail=$((total_fail + routers_fail))
+	[[ ${WG_CROSS_KUNIT:-1} != 0 ]] || return 0
+	for arch in "${CROSS_KUNIT_ARCHES[@]}"; do
+		echo "### kunit ($arch)"
+		log=$LOGS/kunit-$arch.log t0=$SECONDS
+		selftests/cross/kunit.sh --log "$LOGS/kunit-$arch-console.log" "$arch" | tee "$log"
+		rc=${PIPESTATUS[0]}
+		count "$log"
+		((rc != 0 && fail == 0)) && { echo "not ok - kunit ($arch, exit status $rc)"; fail=1; }
+		echo "# kunit ($arch) took $((SECONDS - t0))s"
+		summaries+=("kunit ($arch$([[ $arch == mips ]] && echo ", big-endian"), QEMU): $pass passed, $fail failed")
+		total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
+	done
+}
+routers_start
+routers_host
+
 # --- interop: our module in one VM, the in-tree driver in another (after (c)) --
 # interop KVER MODULE|intree: run selftests/interop/intree.sh, counted into
 # kpass/kfail like the single-VM run.  WG_INTEROP=0 skips it.
@@ -391,8 +607,12 @@ if ((!build_only)); then
 	done
 fi
 
+# --- routers: the VM and QEMU steps (functions above) ----------------------
+routers_vms
+
 # --- (d) the debug kernel: functions above, before the builds ----------
 ((build_only || intree)) || debug_run
+routers_cross
 
 for kver in "${kernels[@]}"; do
 	summaries+=("$kver: ${kpass[$kver]} passed, ${kfail[$kver]} failed")

@@ -228,6 +228,17 @@ wg_add() {
 	cleanup_add "ip ${2:+-n '$2'} link del '$1'"
 }
 
+# public_copy FILE: copy FILE into a new directory any user may read (removed
+# at exit) and set PUBLIC_COPY to its path, for commands run as an
+# unprivileged user: the checkout may be readable by root only (a clone
+# in a 0700 directory, under /root), and so may its share in the VM.
+public_copy() {
+	local d
+	d=$(mktemp -d) && chmod 755 "$d" && install -m 644 "$1" "$d/" || return 1
+	cleanup_add "rm -rf '$d'"
+	PUBLIC_COPY=$d/${1##*/}
+}
+
 # wgnl ARGS...: the raw netlink client (selftests/tools/wgnl.py).
 wgnl() { "${WGNL[@]}" "$@"; }
 

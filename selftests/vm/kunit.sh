@@ -22,20 +22,28 @@
 # A kernel without KUnit gives a single "ok 1 - kunit # SKIP" line.
 # Exit status: 0 if every case passed or was skipped, 1 otherwise (also when
 # the module loads but has no suites).
+#
+# kunit.sh --parse [MODULE]: on any machine, only turn the KTAP on stdin (a
+# kernel log) into the same TAP; without MODULE every suite counts (a
+# kernel with the module built in: selftests/cross/kunit.sh).
 
 set -uo pipefail
 export LC_ALL=C
 
 modname=wireguard
+parse_only=0
+if [[ ${1:-} == --parse ]]; then
+	parse_only=1 modname=${2:-}
+fi
 ko=${1:-${WG_MODULE:-}}
 KDIR=/sys/kernel/debug/kunit
 
-if [[ ! -d $KDIR && ! -e /sys/module/kunit ]]; then
+if ((!parse_only)) && [[ ! -d $KDIR && ! -e /sys/module/kunit ]]; then
 	echo "ok 1 - kunit # SKIP $(uname -r) has no CONFIG_KUNIT"
 	exit 0
 fi
 
-if [[ ! -e /sys/module/$modname ]]; then
+if ((!parse_only)) && [[ ! -e /sys/module/$modname ]]; then
 	if [[ -z $ko || $ko == none || $ko == intree || ! -r $ko ]]; then
 		echo "not ok 1 - load $modname: no module file (give MODULE.ko)"
 		exit 1
@@ -81,7 +89,7 @@ parse() {
 		suite = ""; inmod = 0; ncases = 0; buf = ""
 	}
 	{ sub(/^\[[^]]*\] ?/, "") }			# dmesg timestamps
-	/^    # Subtest: / { flush(); suite = substr($0, 16); next }
+	/^    # Subtest: / { flush(); suite = substr($0, 16); inmod = (mod == ""); next }
 	suite == "" { next }
 	$0 == "    # module: " mod { inmod = 1; next }
 	/^    (not )?ok [0-9]+ / {
@@ -112,7 +120,9 @@ parse() {
 	}'
 }
 
-if [[ -d $KDIR ]]; then
+if ((parse_only)); then
+	parse
+elif [[ -d $KDIR ]]; then
 	for f in "$KDIR"/*/results; do
 		[[ -r $f ]] && cat "$f"
 	done | parse

@@ -14,6 +14,7 @@
 #include "netlink.h"
 #include "noise.h"
 #include "peer.h"
+#include "version.h"
 
 /*
  * The kernel's own module registers the same kind and family: if it is
@@ -72,4 +73,4 @@ module_init(wg_init);
 module_exit(wg_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("WireGuard secure network tunnel");
-MODULE_VERSION("0.1");
+MODULE_VERSION(WG_VERSION);

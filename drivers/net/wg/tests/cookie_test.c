@@ -158,7 +158,7 @@ static const u8 cv_reply[64] = {
 
 /* END noise_vectors.py cookie */
 
-#define CT_T0		(1000 * NSEC_PER_SEC)
+#define CT_T0		((u64)1000 * NSEC_PER_SEC)	/* u64: a long overflows on 32-bit */
 #define CT_AT(s)	(CT_T0 + (u64)(s) * NSEC_PER_SEC)
 #define CT_PORT		cpu_to_be16(CV_SRC_PORT)
 

@@ -11,7 +11,7 @@
 #include <kunit/test.h>
 
 /* An arbitrary boot time to start from: 0 means "never" in struct wg_clock. */
-#define DT_T0		(1000 * NSEC_PER_SEC)
+#define DT_T0		((u64)1000 * NSEC_PER_SEC)	/* u64: a long overflows on 32-bit */
 #define DT_S(s)		((u64)(s) * NSEC_PER_SEC)
 #define DT_MS(ms)	((u64)(ms) * NSEC_PER_MSEC)
 #define DT_AT(s)	(DT_T0 + DT_S(s))
