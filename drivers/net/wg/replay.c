@@ -23,12 +23,17 @@ void wg_replay_init(struct wg_replay *r)
 
 bool wg_replay_too_old(const struct wg_replay *r, u64 counter)
 {
+#if BITS_PER_LONG == 64
 	return counter + WG_REPLAY_WINDOW < READ_ONCE(r->top);
+#else
+	/* A torn read of top could drop a good message: no early word. */
+	return false;
+#endif
 }
 
 bool wg_replay_check_and_mark(struct wg_replay *r, u64 counter, u64 limit)
 {
-	unsigned long word, cur_word, top, i;
+	u64 word, cur_word, top, i;
 
 	if (unlikely(r->top >= limit || counter >= limit))
 		return false;
@@ -43,7 +48,7 @@ bool wg_replay_check_and_mark(struct wg_replay *r, u64 counter, u64 limit)
 		 * and never cleared.)
 		 */
 		cur_word = r->top ? (r->top - 1) >> WORD_SHIFT : 0;
-		top = min_t(unsigned long, word - cur_word, RING_WORDS);
+		top = min_t(u64, word - cur_word, RING_WORDS);
 		for (i = 1; i <= top; ++i)
 			r->ring[(i + cur_word) & (RING_WORDS - 1)] = 0;
 		WRITE_ONCE(r->top, counter + 1);
