@@ -56,6 +56,7 @@ enum wg_cmd {
 	WG_CMD_SET_DEVICE,
 	__WG_CMD_MAX
 };
+
 #define WG_CMD_MAX (__WG_CMD_MAX - 1)
 
 /* Notifications on WG_MCGRP_PEERS (the genetlink header's cmd). */
@@ -73,6 +74,7 @@ enum wgdevice_flag {
 	WGDEVICE_F_REPLACE_PEERS = 1U << 0,
 	__WGDEVICE_F_ALL = WGDEVICE_F_REPLACE_PEERS
 };
+
 enum wgdevice_attribute {
 	WGDEVICE_A_UNSPEC,
 	WGDEVICE_A_IFINDEX,		/* NLA_U32 */
@@ -87,6 +89,7 @@ enum wgdevice_attribute {
 	WGDEVICE_A_PEER_STATS = WG_OURS_BASE,	/* NLA_FLAG */
 	__WGDEVICE_A_LAST
 };
+
 #define WGDEVICE_A_MAX (__WGDEVICE_A_LAST - 1)
 
 enum wgpeer_flag {
@@ -96,6 +99,7 @@ enum wgpeer_flag {
 	__WGPEER_F_ALL = WGPEER_F_REMOVE_ME | WGPEER_F_REPLACE_ALLOWEDIPS |
 			 WGPEER_F_UPDATE_ONLY
 };
+
 enum wgpeer_attribute {
 	WGPEER_A_UNSPEC,
 	WGPEER_A_PUBLIC_KEY,		/* NLA_EXACT_LEN, WG_KEY_LEN */
@@ -112,12 +116,14 @@ enum wgpeer_attribute {
 	WGPEER_A_STATS = WG_OURS_BASE,	/* NLA_NESTED, enum wgpeer_stats_attribute */
 	__WGPEER_A_LAST
 };
+
 #define WGPEER_A_MAX (__WGPEER_A_LAST - 1)
 
 enum wgallowedip_flag {
 	WGALLOWEDIP_F_REMOVE_ME = 1U << 0,
 	__WGALLOWEDIP_F_ALL = WGALLOWEDIP_F_REMOVE_ME
 };
+
 enum wgallowedip_attribute {
 	WGALLOWEDIP_A_UNSPEC,
 	WGALLOWEDIP_A_FAMILY,		/* NLA_U16, AF_INET or AF_INET6 */
@@ -126,6 +132,7 @@ enum wgallowedip_attribute {
 	WGALLOWEDIP_A_FLAGS,		/* NLA_U32, enum wgallowedip_flag */
 	__WGALLOWEDIP_A_LAST
 };
+
 #define WGALLOWEDIP_A_MAX (__WGALLOWEDIP_A_LAST - 1)
 
 /* A peer's counters since it was created (WGPEER_A_STATS). */
@@ -147,6 +154,7 @@ enum wgpeer_stats_attribute {
 	WGPEER_STATS_A_EVENTS_SUPPRESSED,	/* NLA_U64, rate-limited */
 	__WGPEER_STATS_A_LAST
 };
+
 #define WGPEER_STATS_A_MAX (__WGPEER_STATS_A_LAST - 1)
 
 /* What a notification (enum wg_notification) carries. */
@@ -161,6 +169,7 @@ enum wgevent_attribute {
 	WGEVENT_A_MISSED,		/* NLA_U32, left out before this one */
 	__WGEVENT_A_LAST
 };
+
 #define WGEVENT_A_MAX (__WGEVENT_A_LAST - 1)
 
 #endif /* _WG_UAPI_WIREGUARD_H */
