@@ -52,7 +52,8 @@ PACKAGES=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 wireguard-tools
 	wireguard-go iperf3 ncat iptables nftables iproute2 busybox-static kmod
 	cpio python3 tcpdump iputils-ping ethtool sparse gcc make
-	linux-source-6.12 bc bison flex libelf-dev libssl-dev dwarves)
+	linux-source-6.12 bc bison flex libelf-dev libssl-dev dwarves
+	python3-yaml python3-jsonschema python3-pyroute2)
 DEFAULT_SERIES="6.1 6.12"
 DEBUG_SERIES=6.12	# what selftests/vm/debug-kernel.sh builds
 KO_REL=drivers/net/wg/wireguard.ko
@@ -301,6 +302,19 @@ build() {
 	kfail[$kver]=$((kfail[$kver] + 1))
 	return 1
 }
+
+# The generated netlink policies are what the YNL spec says (this also
+# sets up the YNL tools' cache the VMs' tests use: selftests/tools/ynl.sh).
+if ((!intree)); then
+	if out=$(selftests/tools/ynl.sh check 2>&1); then
+		echo "ok - drivers/net/wg/netlink-gen.[ch] are current (YNL spec)"
+		total_pass=$((total_pass + 1))
+	else
+		echo "not ok - drivers/net/wg/netlink-gen.[ch] are current (YNL spec)"
+		head -n 40 <<<"$out" | sed 's/^/# /'
+		total_fail=$((total_fail + 1))
+	fi
+fi
 
 for kver in "${kernels[@]}"; do
 	kpass[$kver]=0 kfail[$kver]=0

@@ -25,6 +25,9 @@
 #    not write (genetlink-legacy) are exported like its ops table, with
 #    GENL_MCAST_CAP_NET_ADMIN for a group whose flags say admin-perm
 #    (6.12 writes a static array without flags that nothing can use).
+# And one to its lib/ynl.py, which reads an indexed-array but cannot write
+# one: a list of dicts becomes a nest of nested elements (a SET's peers
+# and allowed IPs).
 
 set -euo pipefail
 
@@ -33,14 +36,16 @@ SPEC=$REPO/Documentation/netlink/specs/wireguard.yaml
 TARBALL=${WG_YNL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 CACHE=${WG_YNL_CACHE:-/var/cache/wg-ynl}
 # Bump when the fixes below change: a new cache directory is made.
-FIXES_VERSION=1
+FIXES_VERSION=2
 TOP=$CACHE/ynl-6.12-fix$FIXES_VERSION
 GEN_DIR=$REPO/drivers/net/wg
+# Debian's, with python3-yaml and python3-jsonschema, on the host and in VMs.
+PY=/usr/bin/python3
 
 die() { echo "ynl.sh: $*" >&2; exit 1; }
 
-fix_generator() {
-	python3 - "$1" <<'EOF'
+fix_tools() {
+	"$PY" - "$1/ynl-gen-c.py" "$1/lib/ynl.py" <<'EOF'
 import sys
 path = sys.argv[1]
 src = open(path).read()
@@ -104,6 +109,27 @@ def print_kernel_mcgrp_src(family, cw):
         cw.p('[' + grp_id + '] = { "' + name + '",' + flags + ' },')
 """)
 open(path, "w").write(src)
+
+# 3. lib/ynl.py: write an indexed-array of nests.
+path = sys.argv[2]
+src = open(path).read()
+swap("""        elif attr["type"] == 'flag':
+            if not value:
+""", """        elif attr["type"] == 'indexed-array' and attr['sub-type'] == 'nest':
+            nl_type |= Netlink.NLA_F_NESTED
+            sub_space = attr['nested-attributes']
+            attr_payload = b''
+            for index, item in enumerate(value):
+                sub_attrs = SpaceAttrs(self.attr_sets[sub_space], item, search_attrs)
+                elem = b''
+                for subname, subvalue in item.items():
+                    elem += self._add_attr(sub_space, subname, subvalue, sub_attrs)
+                attr_payload += struct.pack('HH', len(elem) + 4,
+                                            index | Netlink.NLA_F_NESTED) + elem
+        elif attr["type"] == 'flag':
+            if not value:
+""")
+open(path, "w").write(src)
 EOF
 }
 
@@ -120,7 +146,7 @@ setup() {
 	tar -xJf "$TARBALL" -C "$TOP.tmp" --strip-components=1 \
 		--wildcards 'linux-source-6.12/tools/net/ynl/*' \
 		'linux-source-6.12/Documentation/netlink/*.yaml'
-	fix_generator "$TOP.tmp/tools/net/ynl/ynl-gen-c.py"
+	fix_tools "$TOP.tmp/tools/net/ynl"
 	rm -rf "$TOP"
 	mv "$TOP.tmp" "$TOP"
 	touch "$TOP/.done"
@@ -140,7 +166,7 @@ gen() {
 	for m in source header; do
 		ext=c
 		[[ $m == header ]] && ext=h
-		if ! python3 "$TOP/tools/net/ynl/ynl-gen-c.py" --mode kernel --$m \
+		if ! "$PY" "$TOP/tools/net/ynl/ynl-gen-c.py" --mode kernel --$m \
 			--spec "$tree/Documentation/netlink/specs/wireguard.yaml" \
 			-o "$out/netlink-gen.$ext" >"$tree/log" 2>&1; then
 			cat "$tree/log" >&2
@@ -179,7 +205,7 @@ check)
 cli)
 	shift
 	[[ -e $TOP/.done ]] || die "no YNL tools in $TOP (run ynl.sh setup on the host)"
-	exec python3 "$TOP/tools/net/ynl/cli.py" --spec "$SPEC" \
+	exec "$PY" "$TOP/tools/net/ynl/cli.py" --spec "$SPEC" \
 		--schema "$TOP/Documentation/netlink/genetlink-legacy.yaml" "$@"
 	;;
 path)
