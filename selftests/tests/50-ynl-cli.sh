@@ -35,15 +35,20 @@ def sockaddr(h):
     addr = socket.inet_ntop(fam, b[8:24])
     return "[%s]:%d" % (addr, port)
 
+def elems(array):
+    # An indexed-array: a list of {index: element}.
+    return [next(iter(e.values())) for e in array]
+
 msgs = json.load(sys.stdin)
 dev, peers = {}, []
 for m in msgs:
     for k, v in m.items():
         if k != "peers":
             dev.setdefault(k, v)
-    for p in m.get("peers", []):
+    for p in elems(m.get("peers", [])):
+        p["allowedips"] = elems(p.get("allowedips", []))
         if peers and peers[-1]["public-key"] == p["public-key"]:
-            peers[-1].setdefault("allowedips", []).extend(p.get("allowedips", []))
+            peers[-1]["allowedips"].extend(p["allowedips"])
         else:
             peers.append(p)
 fw = dev.get("fwmark", 0)
@@ -54,7 +59,7 @@ for p in peers:
     if psk and not int(psk, 16):
         psk = None
     ips = []
-    for a in p.get("allowedips", []):
+    for a in p["allowedips"]:
         ip = bytes.fromhex(a["ipaddr"])
         ips.append("%s/%d" % (socket.inet_ntop(a["family"], ip), a["cidr-mask"]))
     ka = p.get("persistent-keepalive-interval", 0)
@@ -123,7 +128,8 @@ with open(sys.argv[1], "w") as f:
     for i in range(300):
         f.write("[Peer]\nPublicKey = %s\nAllowedIPs = %s\n" % (
             base64.b64encode(os.urandom(32)).decode(),
-            ", ".join("10.%d.%d.0/24" % (i, j) for j in range(8))))
+            ", ".join("10.%d.%d.0/24" % (i // 32, i % 32 * 8 + j)
+                      for j in range(8))))
 EOF
 check "300 peers with 8 allowed IPs each" wg setconf wg0 "$tmp/big.conf"
 check "cli.py --dump get-device of them" get_json

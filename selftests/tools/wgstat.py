@@ -45,7 +45,9 @@ def main(argv):
     ynl = ynl_family()
     peers = {}
     for msg in ynl.dump("get-device", {"ifname": argv[0], "peer-stats": True}):
-        for peer in msg.get("peers", []):
+        # An indexed-array: a list of {index: element}.
+        for elem in msg.get("peers", []):
+            peer = next(iter(elem.values()))
             key = base64.b64encode(peer["public-key"]).decode()
             fields = peers.setdefault(key, {})
             for name in ("rx-bytes", "tx-bytes"):

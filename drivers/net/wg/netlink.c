@@ -668,9 +668,14 @@ static int apply_peer(struct wg_device *wg, const struct nlattr *elem,
 		return 0;
 	}
 	if (p.endpoint) {
+		const struct sockaddr *sa = nla_data(p.endpoint);
 		struct wg_endpoint ep = {};
 
-		memcpy(&ep.sa, nla_data(p.endpoint), nla_len(p.endpoint));
+		/* check_endpoint(): exactly one or the other. */
+		if (sa->sa_family == AF_INET6)
+			memcpy(&ep.in6, sa, sizeof(ep.in6));
+		else
+			memcpy(&ep.in4, sa, sizeof(ep.in4));
 		wg_peer_set_endpoint(peer, &ep);
 	}
 	if (p.flags & WGPEER_F_REPLACE_ALLOWEDIPS)
