@@ -326,8 +326,8 @@ POLICIES = {
                 64: ("nest", STATS)}),
     AIP: (4, {1: _int(2), 2: _bin(4), 3: _int(1, maximum=128),
               4: _int(4, mask=1)}),
-    STATS: (14, dict({t: _int(8) for t in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-                                          13, 14)}, **{12: _bin(16, 16)})),
+    STATS: (14, {t: _bin(16, 16) if t == 12 else _int(8)
+                 for t in range(2, 15)}),
 }
 # The kernel's own driver (Linux 6.1 and 6.12): no WGALLOWEDIP_A_FLAGS, none
 # of our attributes, GET with the SET policy, no header checks.
