@@ -161,6 +161,25 @@ check "cli.py --do set-device: remove the peer" \
 check_noline "wg no longer lists it" "$p4" "$(wg show wg0 peers)"
 check_eq "the 3 others are unchanged" "$p1"$'\n'"$p2"$'\n'"$p3" "$(wg show wg0 peers)"
 
+# --- cli.py --subscribe ---
+# cli.py prints what arrived once its --sleep is over; change a peer every
+# half second until then, so that some changes come after it subscribed.
+ynl "" --subscribe peers --sleep 6 --output-json >"$tmp/sub.json" 2>&1 &
+sub=$!
+cleanup_add "kill $sub"
+for ((i = 0; i < 60; i++)); do
+	kill -0 "$sub" 2>/dev/null || break
+	wg set wg0 peer "$p3" persistent-keepalive $((i % 2 + 1))
+	sleep 0.5
+done
+wait "$sub"
+check_match "cli.py --subscribe peers gets peer-change-ntf events" \
+	'"name": "peer-change-ntf"' "$(cat "$tmp/sub.json")"
+check_contains "naming the device and the peer" \
+	"\"ifindex\": $(cat /sys/class/net/wg0/ifindex), \"ifname\": \"wg0\", \"public-key\": \"$(hex "$p3")\"" \
+	"$(cat "$tmp/sub.json")"
+check "wg set peer keepalive off" wg set wg0 peer "$p3" persistent-keepalive off
+
 # --- strict validation ---
 before=$(wg showconf wg0)
 # refused DESC WGNL-ARGS...: wgnl.py fails with an extack message and the
