@@ -1,353 +1,183 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mac1 proves a handshake message was made for our public key; mac2 proves
- * its sender lately received a cookie at the address it sends from. Under
- * load the responder demands mac2, rate-limits the senders that have one,
- * and answers the others with a cookie reply, which costs it a MAC and an
- * XAEAD instead of Diffie-Hellman (protocol sheet: "mac1, mac2, cookies").
+ * mac1, mac2 and cookie replies (protocol sheet: "mac1, mac2, cookies
+ * (DoS)"). A handshake message ends in two MACs: mac1 proves the sender
+ * knows our public key, mac2 that it can receive at its source address,
+ * because it holds the cookie we gave that address. The cookie is a MAC
+ * of the address under a secret R that changes every two minutes, so a
+ * device keeps no state per source.
  */
 
-#include <linux/kernel.h>
-#include <linux/random.h>
-#include <linux/string.h>
-#include <linux/ktime.h>
-#include <linux/netdevice.h>
-#include <linux/if_ether.h>
-#include <linux/in.h>
-#include <linux/in6.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/udp.h>
+#include "cookie.h"
+#include "noise.h"
+
 #include <crypto/algapi.h>
 #include <crypto/blake2s.h>
 #include <crypto/chacha20poly1305.h>
-#include "cookie.h"
-#include "device.h"
-#include "peer.h"
-#include "peerlookup.h"
-#include "ratelimiter.h"
+#include <linux/random.h>
+#include <linux/string.h>
+#include <linux/time64.h>
 
-#define COOKIE_LABEL_LEN	8
-/* What a cookie binds: the source IP address || the source UDP port. */
-#define COOKIE_INPUT_MAX	(sizeof(struct in6_addr) + sizeof(__be16))
+static const u8 label_mac1[] = "mac1----";
+static const u8 label_cookie[] = "cookie--";
 
-static const u8 mac1_label[COOKIE_LABEL_LEN] __nonstring = "mac1----";
-static const u8 cookie_label[COOKIE_LABEL_LEN] __nonstring = "cookie--";
+#define SECRET_LIFETIME_NS	((u64)WG_COOKIE_SECRET_LIFETIME * NSEC_PER_SEC)
+/* A cookie we hold expires this much before the sender's secret would. */
+#define HELD_LIFETIME_NS \
+	((u64)(WG_COOKIE_SECRET_LIFETIME - WG_COOKIE_LATENCY) * NSEC_PER_SEC)
 
-/*
- * MAC(key, in): keyed BLAKE2s, 16 bytes out. The only call of blake2s()
- * itself, whose argument order differs in kernels after 6.12.
- */
-static void mac(u8 out[COOKIE_LEN], const void *in, size_t inlen,
-		const u8 *key, size_t keylen)
+/* MAC(key, x): keyed BLAKE2s with a 16-byte output. */
+static void mac(u8 out[WG_MAC_SIZE], const u8 *key, size_t keylen,
+		const void *msg, size_t len)
 {
-	blake2s(out, in, key, COOKIE_LEN, inlen, keylen);
+	blake2s(out, msg, key, WG_MAC_SIZE, len, keylen);
 }
 
-/* HASH(label || public key): the mac1 key and the cookie key of a key. */
-static void precompute_key(u8 key[NOISE_SYMMETRIC_KEY_LEN],
-			   const u8 pubkey[NOISE_PUBLIC_KEY_LEN],
-			   const u8 label[COOKIE_LABEL_LEN])
+/* Where the macs of a handshake message of @len bytes begin. */
+static size_t macs_offset(size_t len)
+{
+	return len - sizeof(struct wg_msg_macs);
+}
+
+void wg_cookie_mac1_key(u8 out[WG_KEY_SIZE], const u8 pub[WG_KEY_SIZE])
+{
+	wg_noise_hash(out, label_mac1, sizeof(label_mac1) - 1, pub,
+		      WG_KEY_SIZE);
+}
+
+void wg_cookie_cookie_key(u8 out[WG_KEY_SIZE], const u8 pub[WG_KEY_SIZE])
+{
+	wg_noise_hash(out, label_cookie, sizeof(label_cookie) - 1, pub,
+		      WG_KEY_SIZE);
+}
+
+void wg_cookie_jar_init(struct wg_cookie_jar *jar)
+{
+	spin_lock_init(&jar->lock);
+	memset(jar->secret, 0, sizeof(jar->secret));
+	jar->born = 0;
+}
+
+void wg_cookie_jar_destroy(struct wg_cookie_jar *jar)
+{
+	spin_lock_bh(&jar->lock);
+	memzero_explicit(jar->secret, sizeof(jar->secret));
+	jar->born = 0;
+	spin_unlock_bh(&jar->lock);
+}
+
+void wg_cookie_make(struct wg_cookie_jar *jar, u64 now, const u8 *addr,
+		    size_t addr_len, __be16 port, u8 out[WG_COOKIE_SIZE])
 {
 	struct blake2s_state state;
 
-	blake2s_init(&state, NOISE_SYMMETRIC_KEY_LEN);
-	blake2s_update(&state, label, COOKIE_LABEL_LEN);
-	blake2s_update(&state, pubkey, NOISE_PUBLIC_KEY_LEN);
-	blake2s_final(&state, key);
+	spin_lock_bh(&jar->lock);
+	/* A clock that went back (now < born) also renews R. */
+	if (!jar->born || now - jar->born >= SECRET_LIFETIME_NS) {
+		get_random_bytes(jar->secret, sizeof(jar->secret));
+		jar->born = now;
+	}
+	blake2s_init_key(&state, WG_COOKIE_SIZE, jar->secret,
+			 sizeof(jar->secret));
+	spin_unlock_bh(&jar->lock);
+	blake2s_update(&state, addr, addr_len);
+	blake2s_update(&state, (const u8 *)&port, sizeof(port));
+	blake2s_final(&state, out);
 }
 
-/* mac1 covers the @len-byte message up to mac1, mac2 up to mac2. */
-static void compute_mac1(u8 mac1[COOKIE_LEN], const void *message, size_t len,
-			 const u8 key[NOISE_SYMMETRIC_KEY_LEN])
+enum wg_mac_verdict wg_cookie_check_macs(struct wg_cookie_jar *jar,
+					 const u8 mac1_key[WG_KEY_SIZE],
+					 const void *msg, size_t len,
+					 bool check_mac2, u64 now,
+					 const u8 *addr, size_t addr_len,
+					 __be16 port)
 {
-	mac(mac1, message, len - sizeof(struct message_macs), key,
-	    NOISE_SYMMETRIC_KEY_LEN);
+	const struct wg_msg_macs *macs;
+	enum wg_mac_verdict verdict;
+	u8 cookie[WG_COOKIE_SIZE];
+	u8 want[WG_MAC_SIZE];
+
+	if (len < sizeof(*macs))
+		return WG_MAC_BAD;
+	macs = msg + macs_offset(len);
+
+	mac(want, mac1_key, WG_KEY_SIZE, msg, macs_offset(len));
+	if (crypto_memneq(want, macs->mac1, WG_MAC_SIZE))
+		return WG_MAC_BAD;
+	if (!check_mac2)
+		return WG_MAC1_ONLY;
+
+	wg_cookie_make(jar, now, addr, addr_len, port, cookie);
+	mac(want, cookie, sizeof(cookie), msg, len - WG_MAC_SIZE);
+	verdict = crypto_memneq(want, macs->mac2, WG_MAC_SIZE) ?
+		  WG_MAC1_ONLY : WG_MAC2_GOOD;
+	memzero_explicit(cookie, sizeof(cookie));
+	memzero_explicit(want, sizeof(want));
+	return verdict;
 }
 
-static void compute_mac2(u8 mac2[COOKIE_LEN], const void *message, size_t len,
-			 const u8 cookie[COOKIE_LEN])
+void wg_cookie_add_macs(struct wg_cookie_held *held,
+			const u8 peer_mac1_key[WG_KEY_SIZE], void *msg,
+			size_t len, u64 now)
 {
-	mac(mac2, message, len - COOKIE_LEN, cookie, COOKIE_LEN);
-}
+	struct wg_msg_macs *macs = msg + macs_offset(len);
 
-static bool has_expired(u64 birthdate_ns, u64 seconds)
-{
-	return (s64)(ktime_get_coarse_boottime_ns() - birthdate_ns) >=
-	       (s64)(seconds * NSEC_PER_SEC);
-}
+	mac(macs->mac1, peer_mac1_key, WG_KEY_SIZE, msg, macs_offset(len));
+	memcpy(held->last_mac1, macs->mac1, WG_MAC_SIZE);
+	held->sent_mac1 = true;
 
-/* The length of the handshake message at @skb->data, or 0 if it is none. */
-static size_t handshake_len(const struct sk_buff *skb)
-{
-	const struct message_header *header = (const void *)skb->data;
-	size_t len;
-
-	if (unlikely(skb_headlen(skb) < sizeof(*header)))
-		return 0;
-	if (header->type == cpu_to_le32(MESSAGE_HANDSHAKE_INITIATION))
-		len = sizeof(struct message_handshake_initiation);
-	else if (header->type == cpu_to_le32(MESSAGE_HANDSHAKE_RESPONSE))
-		len = sizeof(struct message_handshake_response);
+	/* now < received wraps to a huge age: not fresh either. */
+	if (held->received && now - held->received < HELD_LIFETIME_NS)
+		mac(macs->mac2, held->cookie, WG_COOKIE_SIZE, msg,
+		    len - WG_MAC_SIZE);
 	else
-		return 0;
-	return likely(skb_headlen(skb) >= len) ? len : 0;
+		memset(macs->mac2, 0, WG_MAC_SIZE);
 }
 
-static size_t cookie_input(u8 buf[COOKIE_INPUT_MAX], const struct sk_buff *skb)
+void wg_cookie_reply_make(struct wg_cookie_jar *jar,
+			  const u8 cookie_key[WG_KEY_SIZE], const void *msg,
+			  size_t len, __le32 receiver, u64 now,
+			  const u8 *addr, size_t addr_len, __be16 port,
+			  struct wg_msg_cookie *reply)
 {
-	size_t len = 0;
+	const struct wg_msg_macs *macs = msg + macs_offset(len);
+	u8 cookie[WG_COOKIE_SIZE];
 
-	if (skb->protocol == htons(ETH_P_IP)) {
-		len = sizeof(struct in_addr);
-		memcpy(buf, &ip_hdr(skb)->saddr, len);
-	} else if (skb->protocol == htons(ETH_P_IPV6)) {
-		len = sizeof(struct in6_addr);
-		memcpy(buf, &ipv6_hdr(skb)->saddr, len);
-	}
-	memcpy(buf + len, &udp_hdr(skb)->source, sizeof(__be16));
-	return len + sizeof(__be16);
-}
-
-/* cookie = MAC(R, source IP || source port); the caller holds R stable. */
-static void make_cookie(u8 cookie[COOKIE_LEN], const struct sk_buff *skb,
-			const u8 secret[NOISE_HASH_LEN])
-{
-	u8 input[COOKIE_INPUT_MAX];
-
-	mac(cookie, input, cookie_input(input, skb), secret, NOISE_HASH_LEN);
-}
-
-/* R is renewed every COOKIE_SECRET_MAX_AGE seconds, when next needed. */
-static void rotate_secret_if_old(struct cookie_checker *checker)
-{
-	if (!has_expired(READ_ONCE(checker->secret_birthdate),
-			 COOKIE_SECRET_MAX_AGE))
-		return;
-
-	write_lock_bh(&checker->secret_lock);
-	/* Someone else may have renewed it while we waited. */
-	if (has_expired(checker->secret_birthdate, COOKIE_SECRET_MAX_AGE)) {
-		get_random_bytes(checker->secret, NOISE_HASH_LEN);
-		WRITE_ONCE(checker->secret_birthdate,
-			   ktime_get_coarse_boottime_ns());
-	}
-	write_unlock_bh(&checker->secret_lock);
-}
-
-void wg_cookie_checker_init(struct cookie_checker *checker,
-			    struct wg_device *wg)
-{
-	memset(checker, 0, sizeof(*checker));
-	rwlock_init(&checker->secret_lock);
-	checker->device = wg;
-	get_random_bytes(checker->secret, NOISE_HASH_LEN);
-	checker->secret_birthdate = ktime_get_coarse_boottime_ns();
-}
-
-void wg_cookie_checker_uninit(struct cookie_checker *checker)
-{
-	write_lock_bh(&checker->secret_lock);
-	memzero_explicit(checker->secret, NOISE_HASH_LEN);
-	write_unlock_bh(&checker->secret_lock);
-}
-
-void wg_cookie_checker_precompute_device_keys(struct cookie_checker *checker)
-{
-	struct noise_static_identity *identity =
-		&checker->device->static_identity;
-
-	write_lock_bh(&checker->secret_lock);
-	if (likely(identity->has_identity)) {
-		precompute_key(checker->cookie_encryption_key,
-			       identity->static_public, cookie_label);
-		precompute_key(checker->message_mac1_key,
-			       identity->static_public, mac1_label);
-	} else {
-		memzero_explicit(checker->cookie_encryption_key,
-				 NOISE_SYMMETRIC_KEY_LEN);
-		memzero_explicit(checker->message_mac1_key,
-				 NOISE_SYMMETRIC_KEY_LEN);
-	}
-	write_unlock_bh(&checker->secret_lock);
-}
-
-static void cookie_set_keys(struct cookie *cookie,
-			    const u8 pubkey[NOISE_PUBLIC_KEY_LEN])
-{
-	down_write(&cookie->lock);
-	precompute_key(cookie->cookie_decryption_key, pubkey, cookie_label);
-	precompute_key(cookie->message_mac1_key, pubkey, mac1_label);
-	up_write(&cookie->lock);
-}
-
-void wg_cookie_checker_precompute_peer_keys(struct wg_peer *peer)
-{
-	/* remote_static is set at creation and never changes. */
-	cookie_set_keys(&peer->latest_cookie, peer->handshake.remote_static);
-}
-
-void wg_cookie_init(struct cookie *cookie)
-{
-	memset(cookie, 0, sizeof(*cookie));
-	init_rwsem(&cookie->lock);
-}
-
-/* mac1 always, and mac2 only if @check_cookie; the rate limiter aside. */
-static enum cookie_mac_state check_macs(struct cookie_checker *checker,
-					struct sk_buff *skb, bool check_cookie)
-{
-	enum cookie_mac_state state;
-	struct message_macs *macs;
-	u8 computed[COOKIE_LEN];
-	u8 cookie[COOKIE_LEN];
-	size_t len;
-
-	len = handshake_len(skb);
-	if (unlikely(!len))
-		return INVALID_MAC;
-	macs = (struct message_macs *)(skb->data + len - sizeof(*macs));
-
-	compute_mac1(computed, skb->data, len, checker->message_mac1_key);
-	if (crypto_memneq(computed, macs->mac1, COOKIE_LEN))
-		return INVALID_MAC;
-	if (!check_cookie)
-		return VALID_MAC_BUT_NO_COOKIE;
-
-	rotate_secret_if_old(checker);
-	read_lock_bh(&checker->secret_lock);
-	make_cookie(cookie, skb, checker->secret);
-	read_unlock_bh(&checker->secret_lock);
-
-	compute_mac2(computed, skb->data, len, cookie);
-	if (crypto_memneq(computed, macs->mac2, COOKIE_LEN))
-		state = VALID_MAC_BUT_NO_COOKIE;
-	else
-		state = VALID_MAC_WITH_COOKIE;
-	memzero_explicit(cookie, COOKIE_LEN);
-	return state;
-}
-
-enum cookie_mac_state wg_cookie_validate_packet(struct cookie_checker *checker,
-						struct sk_buff *skb,
-						bool check_cookie)
-{
-	enum cookie_mac_state state = check_macs(checker, skb, check_cookie);
-
-	if (state == VALID_MAC_WITH_COOKIE &&
-	    !wg_ratelimiter_allow(skb, dev_net(checker->device->dev)))
-		return VALID_MAC_WITH_COOKIE_BUT_RATELIMITED;
-	return state;
-}
-
-static void cookie_add_macs(struct cookie *cookie, void *message, size_t len)
-{
-	struct message_macs *macs =
-		(struct message_macs *)((u8 *)message + len - sizeof(*macs));
-
-	down_write(&cookie->lock);
-	compute_mac1(macs->mac1, message, len, cookie->message_mac1_key);
-	memcpy(cookie->last_mac1_sent, macs->mac1, COOKIE_LEN);
-	cookie->have_sent_mac1 = true;
-
-	/* Stop early enough that the responder's R is still the one. */
-	if (cookie->is_valid &&
-	    !has_expired(cookie->birthdate,
-			 COOKIE_SECRET_MAX_AGE - COOKIE_SECRET_LATENCY))
-		compute_mac2(macs->mac2, message, len, cookie->cookie);
-	else
-		memset(macs->mac2, 0, COOKIE_LEN);
-	up_write(&cookie->lock);
-}
-
-void wg_cookie_add_mac_to_packet(void *message, size_t len,
-				 struct wg_peer *peer)
-{
-	cookie_add_macs(&peer->latest_cookie, message, len);
-}
-
-/* reply.cookie = XAEAD(cookie key, nonce, cookie, ad = mac1 answered) */
-static void seal_cookie(struct message_handshake_cookie *dst,
-			const u8 cookie[COOKIE_LEN], const u8 mac1[COOKIE_LEN],
-			const u8 key[NOISE_SYMMETRIC_KEY_LEN])
-{
-	xchacha20poly1305_encrypt(dst->encrypted_cookie, cookie, COOKIE_LEN,
-				  mac1, COOKIE_LEN, dst->nonce, key);
-}
-
-void wg_cookie_message_create(struct message_handshake_cookie *dst,
-			      struct sk_buff *skb, __le32 index,
-			      struct cookie_checker *checker)
-{
-	size_t len = handshake_len(skb);
-	struct message_macs *macs;
-	u8 cookie[COOKIE_LEN];
-
-	/* Only a message that passed wg_cookie_validate_packet() is answered. */
-	if (WARN_ON_ONCE(!len)) {
-		memset(dst, 0, sizeof(*dst));
-		return;
-	}
-	macs = (struct message_macs *)(skb->data + len - sizeof(*macs));
-
-	dst->header.type = cpu_to_le32(MESSAGE_HANDSHAKE_COOKIE);
-	dst->receiver_index = index;
-	get_random_bytes(dst->nonce, COOKIE_NONCE_LEN);
-
-	rotate_secret_if_old(checker);
-	read_lock_bh(&checker->secret_lock);
-	make_cookie(cookie, skb, checker->secret);
-	seal_cookie(dst, cookie, macs->mac1, checker->cookie_encryption_key);
-	read_unlock_bh(&checker->secret_lock);
-	memzero_explicit(cookie, COOKIE_LEN);
+	reply->type = wg_msg_type_word(WG_MSG_COOKIE);
+	reply->receiver = receiver;
+	get_random_bytes(reply->nonce, sizeof(reply->nonce));
+	wg_cookie_make(jar, now, addr, addr_len, port, cookie);
+	xchacha20poly1305_encrypt(reply->cookie_sealed, cookie, sizeof(cookie),
+				  macs->mac1, WG_MAC_SIZE, reply->nonce,
+				  cookie_key);
+	memzero_explicit(cookie, sizeof(cookie));
 }
 
 /*
- * A reply answers the last message we sent, and only once: a forged one
- * fails to open and changes nothing.
+ * A reply answers one message: once taken, another reply (a replay of
+ * this one, say) waits for our next mac1, so it cannot make a stale
+ * cookie look young again.
  */
-static bool cookie_consume_reply(struct cookie *cookie,
-				 const struct message_handshake_cookie *src)
+bool wg_cookie_reply_take(struct wg_cookie_held *held,
+			  const u8 peer_cookie_key[WG_KEY_SIZE],
+			  const struct wg_msg_cookie *reply, u64 now)
 {
-	u8 value[COOKIE_LEN];
+	u8 cookie[WG_COOKIE_SIZE];
 	bool ok;
 
-	down_write(&cookie->lock);
-	ok = cookie->have_sent_mac1 &&
-	     xchacha20poly1305_decrypt(value, src->encrypted_cookie,
-				       sizeof(src->encrypted_cookie),
-				       cookie->last_mac1_sent, COOKIE_LEN,
-				       src->nonce,
-				       cookie->cookie_decryption_key);
+	if (!held->sent_mac1)
+		return false;
+	ok = xchacha20poly1305_decrypt(cookie, reply->cookie_sealed,
+				       sizeof(reply->cookie_sealed),
+				       held->last_mac1, WG_MAC_SIZE,
+				       reply->nonce, peer_cookie_key);
 	if (ok) {
-		memcpy(cookie->cookie, value, COOKIE_LEN);
-		cookie->birthdate = ktime_get_coarse_boottime_ns();
-		cookie->is_valid = true;
-		cookie->have_sent_mac1 = false;
+		memcpy(held->cookie, cookie, sizeof(cookie));
+		held->received = now;
+		held->sent_mac1 = false;
 	}
-	up_write(&cookie->lock);
-	memzero_explicit(value, COOKIE_LEN);
+	memzero_explicit(cookie, sizeof(cookie));
 	return ok;
-}
-
-void wg_cookie_message_consume(struct message_handshake_cookie *src,
-			       struct wg_device *wg)
-{
-	struct wg_peer *peer = NULL;
-
-	if (unlikely(!wg_index_table_lookup(&wg->index_hashtable,
-					    INDEX_HANDSHAKE | INDEX_KEYPAIR,
-					    src->receiver_index, &peer))) {
-		wg_stats_count(wg, WG_STAT_RX_UNKNOWN_INDEX);
-		return;
-	}
-
-	if (!cookie_consume_reply(&peer->latest_cookie, src)) {
-		wg_stats_count(wg, WG_STAT_RX_BAD_HANDSHAKE);
-		net_dbg_ratelimited("%s: Could not decrypt invalid cookie response\n",
-				    wg->dev->name);
-	}
-	wg_peer_put(peer);
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -1,48 +1,80 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The wireguard net_device: rtnl link kind "wireguard", its lifetime, and
- * the namespace rules for its sockets (they stay in the namespace the device
- * was created in, and die with it).
+ * The wireguard net_device: link kind "wireguard", its life from newlink
+ * to destructor, up and down, the device-wide settings, and the rule that
+ * its sockets live (and die) in the namespace it was created in.
  */
 
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
-#include <linux/u64_stats_sync.h>
-#include <net/rtnetlink.h>
-#include <net/netns/generic.h>
+#include <linux/slab.h>
 #include <net/addrconf.h>
+#include <net/rtnetlink.h>
+#include <crypto/algapi.h>
 
 #include "device.h"
+#include "crypt.h"
+#include "handshake.h"
 #include "peer.h"
 #include "peerlookup.h"
+#include "rx.h"
 #include "socket.h"
-#include "send.h"
+#include "timers.h"
+#include "tx.h"
 #include "compat.h"
 
-/* Every wireguard device, so a dying namespace can find the ones it hosts. */
-static LIST_HEAD(device_list);
+/* Every device, so that a dying namespace finds those whose sockets it holds. */
+static LIST_HEAD(all_devices);
+
+/* Up and down. */
+
+static void persistent_start_all(struct wg_device *wg)
+{
+	struct wg_peer *peer;
+
+	lockdep_assert_held(&wg->conf_lock);
+	rcu_read_lock_bh();
+	list_for_each_entry(peer, &wg->peers, node)
+		wg_handshake_persistent_start(peer);
+	rcu_read_unlock_bh();
+}
 
 static int wg_open(struct net_device *dev)
 {
 	struct wg_device *wg = netdev_priv(dev);
 	int ret;
 
-	mutex_lock(&wg->device_update_lock);
-	ret = wg_socket_init(wg, wg->incoming_port);
+	mutex_lock(&wg->conf_lock);
+	ret = wg_socket_open(wg, wg->port);
 	if (!ret)
-		wg_packet_device_up(wg);
-	mutex_unlock(&wg->device_update_lock);
+		persistent_start_all(wg);
+	mutex_unlock(&wg->conf_lock);
 	return ret;
+}
+
+/* Sessions and handshakes end; configuration stays. */
+static void forget_sessions(struct wg_device *wg)
+{
+	struct wg_peer *peer;
+
+	list_for_each_entry(peer, &wg->peers, node) {
+		wg_peer_retire_live(peer);
+		wg_timers_reset(peer);
+		cond_resched();
+	}
 }
 
 static int wg_stop(struct net_device *dev)
 {
 	struct wg_device *wg = netdev_priv(dev);
+	struct wg_peer *peer;
 
-	mutex_lock(&wg->device_update_lock);
-	wg_socket_reinit(wg, NULL, NULL);
-	wg_packet_device_down(wg);
-	mutex_unlock(&wg->device_update_lock);
+	mutex_lock(&wg->conf_lock);
+	wg_socket_close(wg);
+	forget_sessions(wg);
+	list_for_each_entry(peer, &wg->peers, node)
+		wg_tx_purge_staged(peer);
+	mutex_unlock(&wg->conf_lock);
 	return 0;
 }
 
@@ -51,7 +83,7 @@ static void wg_uninit(struct net_device *dev)
 	struct wg_device *wg = netdev_priv(dev);
 
 	ASSERT_RTNL();
-	list_del(&wg->device_list);
+	list_del(&wg->all);
 }
 
 static const struct net_device_ops netdev_ops = {
@@ -62,30 +94,131 @@ static const struct net_device_ops netdev_ops = {
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
-/* Mirror of wg_newlink(): everything it set up, in reverse. */
+/* Settings. */
+
+static void identity_free_rcu(struct rcu_head *rcu)
+{
+	kfree_sensitive(container_of(rcu, struct wg_identity, rcu));
+}
+
+int wg_device_set_private_key(struct wg_device *wg, const u8 *key,
+			      struct list_head *dead)
+{
+	struct wg_identity *old, *new = NULL;
+	struct wg_peer *peer;
+
+	lockdep_assert_held(&wg->conf_lock);
+	old = rcu_dereference_protected(wg->identity,
+					lockdep_is_held(&wg->conf_lock));
+	if (key) {
+		new = kzalloc(sizeof(*new), GFP_KERNEL);
+		if (!new)
+			return -ENOMEM;
+		if (!wg_noise_static_init(&new->st, key)) {
+			kfree_sensitive(new);
+			new = NULL;
+		}
+	}
+	if (new && old && !crypto_memneq(new->st.priv, old->st.priv, WG_KEY_SIZE)) {
+		/* The same key: nothing changes, sessions go on. */
+		kfree_sensitive(new);
+		return 0;
+	}
+	if (!new && !old)
+		return 0;
+	/* We cannot be our own peer. */
+	if (new) {
+		peer = wg_peer_find(wg, new->st.pub);
+		if (peer)
+			wg_peer_unlink(peer, dead);
+	}
+	rcu_assign_pointer(wg->identity, new);
+	if (old)
+		call_rcu(&old->rcu, identity_free_rcu);
+	/* Every session and handshake was made with the old key. */
+	forget_sessions(wg);
+	if (new && netif_running(wg->dev))
+		persistent_start_all(wg);
+	return 0;
+}
+
+bool wg_device_public_key(struct wg_device *wg, u8 out[WG_KEY_SIZE])
+{
+	const struct noise_static *st;
+
+	rcu_read_lock();
+	st = wg_identity(wg);
+	if (st)
+		memcpy(out, st->pub, WG_KEY_SIZE);
+	rcu_read_unlock();
+	return st;
+}
+
+int wg_device_set_port(struct wg_device *wg, u16 port)
+{
+	lockdep_assert_held(&wg->conf_lock);
+	if (port && port == wg->port)
+		return 0;
+	if (!netif_running(wg->dev)) {
+		WRITE_ONCE(wg->port, port);
+		return 0;
+	}
+	return wg_socket_open(wg, port);
+}
+
+void wg_device_set_fwmark(struct wg_device *wg, u32 fwmark)
+{
+	struct wg_peer *peer;
+	struct wg_live *live;
+
+	lockdep_assert_held(&wg->conf_lock);
+	if (wg->fwmark == fwmark)
+		return;
+	WRITE_ONCE(wg->fwmark, fwmark);
+	/* Routes may depend on the mark. */
+	rcu_read_lock();
+	list_for_each_entry(peer, &wg->peers, node) {
+		live = wg_live_of(peer);
+		if (live)
+			dst_cache_reset(&live->route);
+	}
+	rcu_read_unlock();
+}
+
+/* Life. */
+
 static void wg_destruct(struct net_device *dev)
 {
 	struct wg_device *wg = netdev_priv(dev);
+	struct wg_identity *id;
 
-	mutex_lock(&wg->device_update_lock);
-	wg_peer_remove_all(wg);
-	wg_allowedips_free(&wg->peer_allowedips, &wg->device_update_lock);
-	mutex_unlock(&wg->device_update_lock);
-	wg_packet_device_destroy(wg);
-	wg_index_table_destroy(&wg->index_hashtable);
-	wg_pubkey_table_destroy(&wg->peer_hashtable);
-	memzero_explicit(&wg->static_identity, sizeof(wg->static_identity));
+	mutex_lock(&wg->conf_lock);
+	wg_peers_remove_all(wg);
+	wg_allowedips_free(&wg->allowedips, &wg->conf_lock);
+	id = rcu_dereference_protected(wg->identity,
+				       lockdep_is_held(&wg->conf_lock));
+	RCU_INIT_POINTER(wg->identity, NULL);
+	mutex_unlock(&wg->conf_lock);
+	/* Handshake work holds peers; the workers hold bursts and runs. */
+	wg_handshake_destroy(wg);
+	wg_crypt_destroy(wg);
+	wg_rx_destroy(wg);
+	wg_index_table_destroy(&wg->by_index);
+	wg_pubkey_table_destroy(&wg->by_key);
+	wg_stats_free(wg);
 	wg_tstats_free(dev);
-	mutex_destroy(&wg->device_update_lock);
+	if (id)
+		call_rcu(&id->rcu, identity_free_rcu);
+	mutex_destroy(&wg->conf_lock);
 }
 
 static const struct device_type device_type = { .name = KBUILD_MODNAME };
 
 static void wg_setup(struct net_device *dev)
 {
-	/* IPv6 is the larger outer header, so it bounds the default MTU. */
-	const int overhead = MESSAGE_MINIMUM_LENGTH + sizeof(struct udphdr) +
-			     sizeof(struct ipv6hdr);
+	/* IPv6 is the larger outer header, so it sets the default MTU. */
+	const unsigned int overhead = WG_DATA_OVERHEAD + sizeof(struct udphdr) +
+				      sizeof(struct ipv6hdr);
 	const netdev_features_t features = NETIF_F_HW_CSUM | NETIF_F_RXCSUM |
 					   NETIF_F_SG | NETIF_F_GSO |
 					   NETIF_F_GSO_SOFTWARE |
@@ -96,8 +229,8 @@ static void wg_setup(struct net_device *dev)
 	dev->header_ops = NULL;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
-	dev->needed_headroom = WG_OUTER_HEADROOM + sizeof(struct message_data);
-	dev->needed_tailroom = noise_encrypted_len(MESSAGE_PADDING_MULTIPLE);
+	dev->needed_headroom = LL_MAX_HEADER + WG_OUTER_ROOM + WG_DATA_HEADER_SIZE;
+	dev->needed_tailroom = WG_PAD_MULTIPLE + WG_TAG_SIZE;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
@@ -108,19 +241,19 @@ static void wg_setup(struct net_device *dev)
 	dev->hw_enc_features |= features;
 	dev->mtu = ETH_DATA_LEN - overhead;
 	dev->min_mtu = ETH_MIN_MTU;
-	/* The largest inner packet that still fits a 64 KiB IPv4 datagram. */
-	dev->max_mtu = IP_MAX_MTU - MESSAGE_MINIMUM_LENGTH -
-		       sizeof(struct udphdr) - sizeof(struct iphdr);
+	/* The largest inner packet that still fits one IPv4 datagram. */
+	dev->max_mtu = IP_MAX_MTU - WG_DATA_OVERHEAD - sizeof(struct udphdr) -
+		       sizeof(struct iphdr);
 	dev->needs_free_netdev = true;
 	dev->priv_destructor = wg_destruct;
 	SET_NETDEV_DEVTYPE(dev, &device_type);
-	/* The data path needs the inner packet's dst for ICMP errors. */
+	/* ICMP errors for the sender need the inner packet's route. */
 	netif_keep_dst(dev);
 }
 
 /*
- * A tunnel has no link layer to name: no IPv6 link-local address by default
- * (and so no router solicitations into the void). Users may still ask for one.
+ * A tunnel has no link layer to name: no IPv6 link-local address by
+ * default (and no router solicitations into the void).
  */
 static void no_link_local(struct net_device *dev)
 {
@@ -140,42 +273,55 @@ static int wg_newlink(struct net *src_net, struct net_device *dev,
 	int ret;
 
 	wg->dev = dev;
-	rcu_assign_pointer(wg->creating_net, src_net);
-	mutex_init(&wg->device_update_lock);
-	init_rwsem(&wg->static_identity.lock);
-	INIT_LIST_HEAD(&wg->peer_list);
-	wg_allowedips_init(&wg->peer_allowedips);
+	mutex_init(&wg->conf_lock);
+	INIT_LIST_HEAD(&wg->peers);
+	wg_allowedips_init(&wg->allowedips);
+	rcu_assign_pointer(wg->sock_net, src_net);
 
 	ret = wg_tstats_alloc(dev);
 	if (ret)
-		return ret;
-
-	ret = wg_pubkey_table_init(&wg->peer_hashtable);
+		goto err;
+	ret = wg_stats_init(wg);
 	if (ret)
-		goto err_free_tstats;
-	ret = wg_index_table_init(&wg->index_hashtable);
+		goto err_tstats;
+	ret = wg_pubkey_table_init(&wg->by_key);
 	if (ret)
-		goto err_destroy_pubkey;
-	ret = wg_packet_device_init(wg);
+		goto err_stats;
+	ret = wg_index_table_init(&wg->by_index);
 	if (ret)
-		goto err_destroy_index;
-
+		goto err_by_key;
+	ret = wg_rx_init(wg);
+	if (ret)
+		goto err_by_index;
+	ret = wg_crypt_init(wg);
+	if (ret)
+		goto err_rx;
+	ret = wg_handshake_init(wg);
+	if (ret)
+		goto err_crypt;
 	ret = register_netdevice(dev);
 	if (ret)
-		goto err_packet_destroy;
+		goto err_handshake;
 	no_link_local(dev);
-
-	list_add(&wg->device_list, &device_list);
+	list_add(&wg->all, &all_devices);
 	return 0;
 
-err_packet_destroy:
-	wg_packet_device_destroy(wg);
-err_destroy_index:
-	wg_index_table_destroy(&wg->index_hashtable);
-err_destroy_pubkey:
-	wg_pubkey_table_destroy(&wg->peer_hashtable);
-err_free_tstats:
+err_handshake:
+	wg_handshake_destroy(wg);
+err_crypt:
+	wg_crypt_destroy(wg);
+err_rx:
+	wg_rx_destroy(wg);
+err_by_index:
+	wg_index_table_destroy(&wg->by_index);
+err_by_key:
+	wg_pubkey_table_destroy(&wg->by_key);
+err_stats:
+	wg_stats_free(wg);
+err_tstats:
 	wg_tstats_free(dev);
+err:
+	mutex_destroy(&wg->conf_lock);
 	return ret;
 }
 
@@ -192,27 +338,26 @@ bool wg_is_our_device(const struct net_device *dev)
 }
 
 /*
- * A namespace is going away: every device whose sockets live there goes with
- * it, wherever the device itself has moved. Devices that merely sit in the
- * namespace are removed by the core afterwards, as for any link.
+ * A namespace is going away: every device whose sockets live there goes
+ * with it, wherever the device itself now is. Devices that merely sit in
+ * the namespace are the core's to remove, as any link.
  */
 static void wg_netns_pre_exit(struct net *net)
 {
 	struct wg_device *wg, *tmp;
-	LIST_HEAD(kill_list);
+	LIST_HEAD(kill);
 
 	rtnl_lock();
-	list_for_each_entry_safe(wg, tmp, &device_list, device_list) {
-		if (rcu_access_pointer(wg->creating_net) != net)
+	list_for_each_entry_safe(wg, tmp, &all_devices, all) {
+		if (rcu_access_pointer(wg->sock_net) != net)
 			continue;
-		pr_debug("%s: creating namespace exiting\n", wg->dev->name);
-		mutex_lock(&wg->device_update_lock);
-		wg_socket_reinit(wg, NULL, NULL);
-		rcu_assign_pointer(wg->creating_net, NULL);
-		mutex_unlock(&wg->device_update_lock);
-		unregister_netdevice_queue(wg->dev, &kill_list);
+		mutex_lock(&wg->conf_lock);
+		wg_socket_close(wg);
+		RCU_INIT_POINTER(wg->sock_net, NULL);
+		mutex_unlock(&wg->conf_lock);
+		unregister_netdevice_queue(wg->dev, &kill);
 	}
-	unregister_netdevice_many(&kill_list);
+	unregister_netdevice_many(&kill);
 	rtnl_unlock();
 }
 
@@ -229,11 +374,7 @@ int __init wg_device_init(void)
 		return ret;
 	ret = rtnl_link_register(&link_ops);
 	if (ret)
-		goto err_unregister_pernet;
-	return 0;
-
-err_unregister_pernet:
-	unregister_pernet_device(&pernet_ops);
+		unregister_pernet_device(&pernet_ops);
 	return ret;
 }
 

@@ -2,7 +2,7 @@
 /*
  * The wireguard net_device and everything it owns.
  *
- * Lock order: rtnl_lock -> wg->conf_lock -> live->lock -> lane->tx_lock.
+ * Lock order: rtnl_lock -> wg->conf_lock -> live->lock -> peer->tx.lock.
  * conf_lock serialises configuration (netlink, open/stop, namespace
  * exit); the data path never takes it.
  */
@@ -27,25 +27,22 @@
 #include "stats.h"
 
 /*
- * A lane carries the traffic of some of the device's peers (each peer
- * has one lane for life) through the two serial stages, where order is
- * kept: sending in nonce order, delivering in arrival order. The crypto
- * between happens on any CPU.
+ * One receive lane per CPU: datagrams that arrived on that CPU, in arrival
+ * order, wait in @in; the lane's NAPI poll moves them to @pending, opens
+ * small batches itself or hands large ones to a worker, and delivers the
+ * opened ones from the head of @pending, in order, to GRO (rx.c). The poll
+ * may run on any CPU (a worker that finishes a batch schedules it), but
+ * only on one at a time.
  */
-struct wg_lane {
-	struct wg_device *wg;
-
-	/* Bursts (tx.c), in nonce order; under tx_lock. */
-	spinlock_t tx_lock;
-	struct sk_buff_head tx;
-	unsigned long tx_busy;	/* bit 0: someone is sending from tx */
-
-	/* Batches (rx.c), in arrival order; opened ones leave in napi. */
-	struct ptr_ring rx;
+struct wg_rx_lane {
+	struct ptr_ring in;		/* producers: encap_rcv on this CPU */
+	struct sk_buff_head pending;	/* the poll's alone */
+	struct wg_session *delivering;	/* the poll's: the run at the head */
 	struct napi_struct napi;
-} ____cacheline_aligned_in_smp;
+	struct wg_device *wg;
+};
 
-/* One per CPU: sealing and opening jobs (skbs, see cb.h). */
+/* One per CPU: sealing and opening jobs (skbs, see cb.h; crypt.c). */
 struct wg_worker {
 	struct llist_head jobs;
 	struct work_struct work;
@@ -61,12 +58,18 @@ struct wg_intake {
 	struct work_struct work;
 };
 
+/* Our static key, replaced whole when the private key changes. */
+struct wg_identity {
+	struct noise_static st;
+	struct rcu_head rcu;
+};
+
 struct wg_device {
 	struct net_device *dev;
 
 	/* Configuration. */
 	struct mutex conf_lock;
-	struct noise_static __rcu *identity;	/* NULL: no private key */
+	struct wg_identity __rcu *identity;	/* NULL: no private key */
 	struct list_head peers;			/* creation order */
 	unsigned int npeers;
 	u64 peer_serial;
@@ -84,8 +87,7 @@ struct wg_device {
 	struct net __rcu *sock_net;	/* no reference: see the pernet exit */
 
 	/* Data path. */
-	struct wg_lane *lanes;
-	unsigned int nlanes;
+	struct wg_rx_lane __percpu *lanes;
 	struct wg_worker __percpu *workers;
 	struct workqueue_struct *wq;	/* crypto workers */
 	struct workqueue_struct *hs_wq;	/* handshakes, sessions retired */
@@ -103,8 +105,15 @@ static inline struct wg_device *wg_from_dev(struct net_device *dev)
 	return netdev_priv(dev);
 }
 
-/* The lane of a peer. */
-#define wg_lane_of(wg, peer) (&(wg)->lanes[(peer)->lane])
+/* Our static key under RCU (any flavour), or NULL. */
+static inline const struct noise_static *wg_identity(struct wg_device *wg)
+{
+	struct wg_identity *id = rcu_dereference_check(wg->identity,
+						       rcu_read_lock_any_held() ||
+						       lockdep_is_held(&wg->conf_lock));
+
+	return id ? &id->st : NULL;
+}
 
 /*
  * Configuration, under conf_lock. Setting a private key (NULL: none)
@@ -112,8 +121,8 @@ static inline struct wg_device *wg_from_dev(struct net_device *dev)
  * is the new public key (into @dead), and starts what an up device with
  * a key does (persistent keepalives).
  */
-void wg_device_set_private_key(struct wg_device *wg, const u8 *key,
-			       struct list_head *dead);
+int wg_device_set_private_key(struct wg_device *wg, const u8 *key,
+			      struct list_head *dead);
 int wg_device_set_port(struct wg_device *wg, u16 port);
 void wg_device_set_fwmark(struct wg_device *wg, u32 fwmark);
 /* Our public key into @out; false if there is no private key. */

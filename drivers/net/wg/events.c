@@ -151,19 +151,20 @@ err_free:
 	nlmsg_free(skb);
 }
 
-void wg_event_handshake(struct wg_peer *peer)
+void wg_event_handshake_done(struct wg_peer *peer)
 {
 	emit(peer, WG_CMD_HANDSHAKE_NTF, true, NULL, NULL,
 	     READ_ONCE(peer->last_handshake_wall), GFP_ATOMIC);
 }
 
-void wg_event_endpoint(struct wg_peer *peer, const struct wg_endpoint *old,
-		       const struct wg_endpoint *new)
+void wg_event_endpoint_changed(struct wg_peer *peer,
+			       const struct wg_endpoint *was,
+			       const struct wg_endpoint *now)
 {
-	emit(peer, WG_CMD_ENDPOINT_NTF, true, old, new, 0, GFP_ATOMIC);
+	emit(peer, WG_CMD_ENDPOINT_NTF, true, was, now, 0, GFP_ATOMIC);
 }
 
-void wg_event_handshake_failed(struct wg_peer *peer)
+void wg_event_handshake_given_up(struct wg_peer *peer)
 {
 	emit(peer, WG_CMD_HANDSHAKE_FAIL_NTF, true, NULL, NULL, 0, GFP_ATOMIC);
 }

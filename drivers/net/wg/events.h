@@ -18,17 +18,17 @@
  * Where the core calls them (all take a peer it holds: a reference or
  * conf_lock or, in the data path, the RCU section it found it in):
  *
- *  wg_event_handshake(peer)
+ *  wg_event_handshake_done(peer)
  *	handshake.c, the handshake worker (process context), right after a
  *	completed handshake installed its session (either role), after
  *	peer->last_handshake_wall and the endpoint are updated.
- *  wg_event_endpoint(peer, old, new)
+ *  wg_event_endpoint_changed(peer, was, now)
  *	rx.c, where an authenticated data or handshake message from another
  *	source changes the peer's endpoint (softirq): when
- *	wg_peer_set_endpoint() returned true, with the endpoint read before
- *	it (wg_peer_get_endpoint()) as @old and the one set as @new. Also
- *	where peer->last_roam_wall is set. Not for changes from a SET.
- *  wg_event_handshake_failed(peer)
+ *	wg_peer_set_endpoint() returned true, with the endpoint it replaced
+ *	(its @was) as @was and the one set as @now, where
+ *	peer->last_roam_wall is set. Not for changes from a SET.
+ *  wg_event_handshake_given_up(peer)
  *	timers.c, in the peer's timer (softirq), where WG_DUE_GIVE_UP is
  *	acted on (the attempt given up after WG_REKEY_ATTEMPT_TIME, with
  *	WG_PC_HS_FAILED counted).
@@ -67,10 +67,11 @@ struct wg_peer_events {
 	atomic_t suppressed;	/* left out by the rate limit */
 };
 
-void wg_event_handshake(struct wg_peer *peer);
-void wg_event_endpoint(struct wg_peer *peer, const struct wg_endpoint *old,
-		       const struct wg_endpoint *new);
-void wg_event_handshake_failed(struct wg_peer *peer);
+void wg_event_handshake_done(struct wg_peer *peer);
+void wg_event_endpoint_changed(struct wg_peer *peer,
+			       const struct wg_endpoint *was,
+			       const struct wg_endpoint *now);
+void wg_event_handshake_given_up(struct wg_peer *peer);
 void wg_event_keys_zeroed(struct wg_peer *peer);
 
 void wg_event_peer_added(struct wg_peer *peer);

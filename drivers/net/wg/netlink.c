@@ -86,12 +86,6 @@ static struct net_device *find_device(struct net *net, struct nlattr **attrs,
 	return dev;
 }
 
-static struct noise_static *identity_of(struct wg_device *wg)
-{
-	return rcu_dereference_protected(wg->identity,
-					 lockdep_is_held(&wg->conf_lock));
-}
-
 static int put_sockaddr(struct sk_buff *skb, int type,
 			const struct wg_endpoint *ep)
 {
@@ -205,7 +199,7 @@ static struct wg_peer *resume(struct wg_device *wg, struct dump_ctx *ctx)
 static int put_device_attrs(struct sk_buff *skb, struct wg_device *wg,
 			    const struct dump_ctx *ctx)
 {
-	struct noise_static *id = identity_of(wg);
+	const struct noise_static *id = wg_identity(wg);
 
 	if (nla_put_u16(skb, WGDEVICE_A_LISTEN_PORT, wg->port) ||
 	    nla_put_u32(skb, WGDEVICE_A_FWMARK, wg->fwmark))
@@ -676,7 +670,7 @@ static int apply_peer(struct wg_device *wg, const struct nlattr *elem,
 			memcpy(&ep.in6, sa, sizeof(ep.in6));
 		else
 			memcpy(&ep.in4, sa, sizeof(ep.in4));
-		wg_peer_set_endpoint(peer, &ep);
+		wg_peer_set_endpoint(peer, &ep, NULL);
 	}
 	if (p.flags & WGPEER_F_REPLACE_ALLOWEDIPS)
 		wg_allowedips_remove_by_peer(&wg->allowedips, peer,
@@ -715,35 +709,26 @@ static void remove_all_peers(struct wg_device *wg, struct list_head *dead)
 }
 
 /*
- * A new private key (all zeros: none), unless it is the one we have (as
- * stored, clamped): setting the same key again must not cut sessions.
+ * A new private key (all zeros: none). The core keeps the one we have if
+ * it is the same (as stored: clamped), so that sessions go on; a peer
+ * whose public key is the new one is removed, and announced here.
  */
-static void set_private_key(struct wg_device *wg, const u8 *key,
-			    struct list_head *dead)
+static int set_private_key(struct wg_device *wg, const u8 *key,
+			   struct list_head *dead)
 {
-	struct noise_static *id = identity_of(wg);
-	bool none = !memchr_inv(key, 0, WG_KEY_LEN);
+	struct wg_peer *self = NULL;
 	struct noise_static next;
-	struct wg_peer *self;
+	int err;
 
-	if (none) {
-		if (id)
-			wg_device_set_private_key(wg, NULL, dead);
-		return;
-	}
-	/* Clamped, with its public key: to compare, and to announce the
-	 * peer it removes, if one has that key.
-	 */
-	if (wg_noise_static_init(&next, key)) {
-		if (id && !crypto_memneq(id->priv, next.priv, WG_KEY_LEN))
-			goto out;
+	if (!memchr_inv(key, 0, WG_KEY_LEN))
+		return wg_device_set_private_key(wg, NULL, dead);
+	if (wg_noise_static_init(&next, key))
 		self = wg_peer_find(wg, next.pub);
-		if (self)
-			wg_event_peer_removed(self);
-	}
-	wg_device_set_private_key(wg, key, dead);
-out:
 	memzero_explicit(&next, sizeof(next));
+	err = wg_device_set_private_key(wg, key, dead);
+	if (!err && self && test_bit(WG_PEER_DEAD, &self->flags))
+		wg_event_peer_removed(self);
+	return err;
 }
 
 int wireguard_nl_set_device_doit(struct sk_buff *skb, struct genl_info *info)
@@ -773,7 +758,11 @@ int wireguard_nl_set_device_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENODEV;
 		goto out_unlock;
 	}
-	/* First what can still fail, so that then nothing has changed. */
+	/*
+	 * First what can still fail (a port in use; no memory for a key), so
+	 * that then nothing else has changed. The key before the peers are
+	 * replaced or the fwmark set: the outcome is the same in any order.
+	 */
 	if (attrs[WGDEVICE_A_LISTEN_PORT]) {
 		err = wg_device_set_port(wg,
 					 nla_get_u16(attrs[WGDEVICE_A_LISTEN_PORT]));
@@ -783,14 +772,20 @@ int wireguard_nl_set_device_doit(struct sk_buff *skb, struct genl_info *info)
 			goto out_unlock;
 		}
 	}
+	if (attrs[WGDEVICE_A_PRIVATE_KEY]) {
+		err = set_private_key(wg, nla_data(attrs[WGDEVICE_A_PRIVATE_KEY]),
+				      &dead);
+		if (err) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[WGDEVICE_A_PRIVATE_KEY],
+					    "cannot set the private key");
+			goto out_unlock;
+		}
+	}
 	if (attrs[WGDEVICE_A_FWMARK])
 		wg_device_set_fwmark(wg, nla_get_u32(attrs[WGDEVICE_A_FWMARK]));
 	if (attrs[WGDEVICE_A_FLAGS] &&
 	    nla_get_u32(attrs[WGDEVICE_A_FLAGS]) & WGDEVICE_F_REPLACE_PEERS)
 		remove_all_peers(wg, &dead);
-	if (attrs[WGDEVICE_A_PRIVATE_KEY])
-		set_private_key(wg, nla_data(attrs[WGDEVICE_A_PRIVATE_KEY]),
-				&dead);
 
 	err = 0;
 	if (attrs[WGDEVICE_A_PEERS]) {

@@ -49,6 +49,9 @@ struct wg_device;
 struct wg_session;
 struct netlink_ext_ack;
 
+#define WG_MAX_PEERS		BIT(20)
+#define WG_MAX_STAGED		128	/* packets waiting for a session */
+
 /* Where a peer was last heard from, and the local address it reached. */
 struct wg_endpoint {
 	union {
@@ -92,6 +95,12 @@ struct wg_peer {
 
 	/* Packets waiting for a session, oldest first (its own lock). */
 	struct sk_buff_head staged;
+	/*
+	 * Bursts numbered and on their way out, in nonce order (tx.c). Its
+	 * lock also guards the nonce counters of the peer's sessions; one
+	 * CPU at a time sends from its head (WG_PEER_TX_BUSY).
+	 */
+	struct sk_buff_head tx;
 
 	/* The one timer (timers.c) and the clock it reads (deadline.h). */
 	struct timer_list timer;
@@ -110,10 +119,9 @@ struct wg_peer {
 
 	/* Membership, under conf_lock. */
 	struct list_head node;		/* wg->peers, in creation order */
-	struct list_head allowedips;	/* our allowed IPs, insertion order */
+	struct list_head allowedips_list; /* our allowed IPs, insertion order */
 	struct rhash_head by_key;
 	u64 serial;			/* for log messages */
-	u16 lane;			/* which of the device's lanes carries it */
 
 	struct kref ref;
 	struct rcu_head rcu;
@@ -124,12 +132,12 @@ enum wg_peer_flag {
 	WG_PEER_WANT_INIT,	/* on the device's initiation list */
 	WG_PEER_RETRY,		/* that initiation is a retry */
 	WG_PEER_RENEWING,	/* renewal asked for on receive, once per session */
+	WG_PEER_TX_BUSY,	/* a CPU is sending from peer->tx */
 };
 
 /*
  * What a peer has only while it talks. Everything under lock, except
- * route (the socket code's), which is only used by the peer's serial
- * send stage.
+ * route (the socket code's; dst_cache does its own per-CPU locking).
  */
 struct wg_live {
 	struct wg_peer *peer;
@@ -168,8 +176,12 @@ void wg_peer_unlink(struct wg_peer *peer, struct list_head *dead);
 void wg_peers_reap(struct wg_device *wg, struct list_head *dead);
 void wg_peers_remove_all(struct wg_device *wg);
 
-/* Sets the endpoint (from configuration or a packet); true if it changed. */
-bool wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep);
+/*
+ * Sets the endpoint (from configuration or a packet); true if it changed,
+ * and then the one before in *@was if @was is not NULL.
+ */
+bool wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep,
+			  struct wg_endpoint *was);
 void wg_peer_get_endpoint(struct wg_peer *peer, struct wg_endpoint *ep);
 /* Forgets the local address, so the next send routes afresh. */
 void wg_peer_clear_src(struct wg_peer *peer);
@@ -194,6 +206,10 @@ struct wg_live *wg_peer_ensure_live(struct wg_peer *peer);
  * peer is idle afterwards (its next packet starts a handshake).
  */
 void wg_peer_retire_live(struct wg_peer *peer);
+
+/* The live part, under any flavour of RCU read lock. */
+#define wg_live_of(peer) \
+	rcu_dereference_check((peer)->live, rcu_read_lock_any_held())
 
 static inline void wg_peer_count(struct wg_peer *peer,
 				 enum wg_peer_counter c, u64 n)

@@ -89,6 +89,14 @@ void wg_index_table_remove(struct rhashtable *table, struct wg_index *entry)
 	rhashtable_remove_fast(table, &entry->node, index_params);
 }
 
+int wg_index_table_replace(struct rhashtable *table, struct wg_index *old,
+			   struct wg_index *new)
+{
+	new->id = old->id;
+	return rhashtable_replace_fast(table, &old->node, &new->node,
+				       index_params);
+}
+
 struct wg_index *wg_index_table_lookup(struct rhashtable *table,
 				       unsigned int kinds, __le32 id)
 {

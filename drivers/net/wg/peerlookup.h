@@ -39,6 +39,9 @@ void wg_index_table_destroy(struct rhashtable *table);
 /* Gives @entry a fresh random id unique in @table and inserts it. */
 int wg_index_table_insert(struct rhashtable *table, struct wg_index *entry);
 void wg_index_table_remove(struct rhashtable *table, struct wg_index *entry);
+/* Puts @new in @old's place, under @old's id. */
+int wg_index_table_replace(struct rhashtable *table, struct wg_index *old,
+			   struct wg_index *new);
 /* Under RCU; the entry of one of the @kinds with @id, or NULL. */
 struct wg_index *wg_index_table_lookup(struct rhashtable *table,
 				       unsigned int kinds, __le32 id);

@@ -7,6 +7,7 @@
 
 #include <linux/bitops.h>
 #include <linux/log2.h>
+#include <linux/minmax.h>
 #include <linux/string.h>
 #include "replay.h"
 

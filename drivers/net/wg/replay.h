@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The anti-replay sliding window of RFC 6479 (protocol sheet: "Data").
- * No lock: a session's window is only written by its peer's rx lane poll
- * (rx.c); wg_replay_too_old() may race with it and only ever errs towards
- * letting a message through to the authoritative check.
+ * No lock of its own: the owner serialises wg_replay_check_and_mark();
+ * wg_replay_too_old() may race with it and only ever errs towards letting
+ * a message through to the authoritative check.
  */
 #ifndef _WG_REPLAY_H
 #define _WG_REPLAY_H

@@ -13,9 +13,9 @@
  * (prev <- cur <- next). A new session always discards what it displaces
  * out of the three.
  *
- * The nonce counter of a session advances only under its peer's tx lane
- * lock (tx.c), a burst at a time; the replay window only in its peer's rx
- * lane poll (rx.c). Neither needs an atomic.
+ * The nonce counter of a session advances only under its peer's tx queue
+ * lock (tx.c), a burst at a time; the replay window under replay_lock,
+ * taken once per run of messages of that session (rx.c).
  */
 #ifndef _WG_SESSION_H
 #define _WG_SESSION_H
@@ -40,22 +40,28 @@ struct wg_session {
 	bool expired;			/* no more sending, whatever the age */
 
 	u8 send_key[WG_KEY_SIZE];
-	u64 sent;			/* next nonce; tx lane lock */
+	u64 sent;			/* next nonce; peer->tx.lock */
 
 	u8 recv_key[WG_KEY_SIZE];
-	struct wg_replay replay;	/* rx lane poll */
+	spinlock_t replay_lock;		/* the replay window's writers */
+	struct wg_replay replay;
 
 	struct kref ref;
 	struct rcu_head rcu;
 };
 
 /*
- * A session from @keys for @peer, with a fresh index in the device's
- * table; NULL if memory is short. @remote is the peer's index.
+ * A session for @peer, not yet in the index table; NULL if memory is
+ * short. @remote is the peer's index. Before its own index is sent to
+ * anyone it gets its keys (wg_session_set_keys()) and its index: a fresh
+ * one (wg_session_add_index(), the responder), or the index of the
+ * initiation it completes (wg_index_table_replace(), the initiator).
  */
-struct wg_session *wg_session_create(struct wg_peer *peer,
-				     const struct noise_transport_keys *keys,
-				     __le32 remote, bool initiator);
+struct wg_session *wg_session_create(struct wg_peer *peer, __le32 remote,
+				     bool initiator);
+int wg_session_add_index(struct wg_session *s);
+void wg_session_set_keys(struct wg_session *s,
+			 const struct noise_transport_keys *keys);
 
 /* Installs @s into @live's slots (as cur or next, see above). */
 void wg_session_install(struct wg_live *live, struct wg_session *s);

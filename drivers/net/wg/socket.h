@@ -1,39 +1,42 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The device's UDP sockets (IPv4 and IPv6 on one port, in the namespace the
- * device was created in) and sending datagrams to a peer's endpoint.
+ * The device's UDP sockets (IPv4 and IPv6 on one port, in the namespace
+ * the device was created in) and datagrams out of them.
  */
 #ifndef _WG_SOCKET_H
 #define _WG_SOCKET_H
 
-#include <linux/types.h>
 #include <linux/skbuff.h>
+#include <linux/types.h>
 
 struct wg_device;
 struct wg_peer;
-struct endpoint;
-struct sock;
+struct wg_live;
+struct wg_endpoint;
 
-/* Binds both sockets on @port (0: any free port) and installs them. */
-int wg_socket_init(struct wg_device *wg, u16 port);
-/* Installs the given sockets (NULL: none) and releases the old ones. */
-void wg_socket_reinit(struct wg_device *wg, struct sock *new4,
-		      struct sock *new6);
+/*
+ * Binds both sockets on @port (0: any free port) and installs them; on
+ * failure the old ones stay. wg->port becomes the bound port. Under
+ * conf_lock.
+ */
+int wg_socket_open(struct wg_device *wg, u16 port);
+/* Uninstalls and releases both sockets. Under conf_lock. */
+void wg_socket_close(struct wg_device *wg);
 
-int wg_socket_send_skb_to_peer(struct wg_peer *peer, struct sk_buff *skb,
-			       u8 ds);
-int wg_socket_send_buffer_to_peer(struct wg_peer *peer, void *buffer,
-				  size_t len, u8 ds);
-int wg_socket_send_buffer_as_reply_to_skb(struct wg_device *wg,
-					  struct sk_buff *in_skb,
-					  void *out_buffer, size_t len);
+/*
+ * Sends @skb, a datagram's payload (one message, or several of one size
+ * as UDP GSO when gso_size is set), to @peer's endpoint with outer DS
+ * field @ds, routed through @live's route cache. Consumes @skb. 0 or a
+ * negative errno (counted by the caller).
+ */
+int wg_socket_send(struct wg_peer *peer, struct wg_live *live,
+		   struct sk_buff *skb, u8 ds);
 
-int wg_socket_endpoint_from_skb(struct endpoint *endpoint,
-				const struct sk_buff *skb);
-void wg_socket_set_peer_endpoint(struct wg_peer *peer,
-				 const struct endpoint *endpoint);
-void wg_socket_set_peer_endpoint_from_skb(struct wg_peer *peer,
-					  const struct sk_buff *skb);
-void wg_socket_clear_peer_endpoint_src(struct wg_peer *peer);
+/* Sends @len bytes of @buf back to where @in (a received datagram) came from. */
+int wg_socket_reply(struct wg_device *wg, struct sk_buff *in,
+		    const void *buf, size_t len);
+
+/* Where a received datagram came from and which of our addresses it reached. */
+void wg_endpoint_from_skb(struct wg_endpoint *ep, const struct sk_buff *skb);
 
 #endif /* _WG_SOCKET_H */

@@ -34,9 +34,9 @@ static const struct {
 	[WG_STAT_TX_NO_ENDPOINT]	= { "tx_no_endpoint", TX_ERR },
 	[WG_STAT_TX_BAD_INNER]		= { "tx_bad_inner", TX_ERR },
 	[WG_STAT_TX_STAGED_OVERFLOW]	= { "tx_staged_overflow", TX_DROP },
-	[WG_STAT_TX_QUEUE_FULL]		= { "tx_queue_full", TX_DROP },
-	[WG_STAT_TX_ENCRYPT_FAILED]	= { "tx_encrypt_failed", TX_ERR },
+	[WG_STAT_TX_SEAL_FAILED]	= { "tx_seal_failed", TX_DROP },
 	[WG_STAT_TX_SEND_FAILED]	= { "tx_send_failed", TX_ERR },
+	[WG_STAT_TX_LOOP]		= { "tx_loop", TX_ERR },
 };
 
 int wg_stats_init(struct wg_device *wg)
@@ -51,38 +51,41 @@ void wg_stats_free(struct wg_device *wg)
 	wg->stats = NULL;
 }
 
-void wg_stats_count(struct wg_device *wg, enum wg_stat stat)
+void wg_stats_count_n(struct wg_device *wg, enum wg_stat stat, unsigned int n)
 {
 	struct net_device *dev = wg->dev;
+	unsigned int i;
 
-	this_cpu_inc(wg->stats->count[stat]);
-	switch (stat_info[stat].field) {
-	case RX_LEN:
-		DEV_STATS_INC(dev, rx_length_errors);
-		DEV_STATS_INC(dev, rx_errors);
-		break;
-	case RX_FRAME:
-		DEV_STATS_INC(dev, rx_frame_errors);
-		DEV_STATS_INC(dev, rx_errors);
-		break;
-	case RX_CRC:
-		DEV_STATS_INC(dev, rx_crc_errors);
-		DEV_STATS_INC(dev, rx_errors);
-		break;
-	case RX_ERR:
-		DEV_STATS_INC(dev, rx_errors);
-		break;
-	case RX_DROP:
-		DEV_STATS_INC(dev, rx_dropped);
-		break;
-	case TX_ERR:
-		DEV_STATS_INC(dev, tx_errors);
-		break;
-	case TX_DROP:
-		DEV_STATS_INC(dev, tx_dropped);
-		break;
-	case NONE:
-		break;
+	this_cpu_add(wg->stats->count[stat], n);
+	for (i = 0; i < n; ++i) {
+		switch (stat_info[stat].field) {
+		case RX_LEN:
+			DEV_STATS_INC(dev, rx_length_errors);
+			DEV_STATS_INC(dev, rx_errors);
+			break;
+		case RX_FRAME:
+			DEV_STATS_INC(dev, rx_frame_errors);
+			DEV_STATS_INC(dev, rx_errors);
+			break;
+		case RX_CRC:
+			DEV_STATS_INC(dev, rx_crc_errors);
+			DEV_STATS_INC(dev, rx_errors);
+			break;
+		case RX_ERR:
+			DEV_STATS_INC(dev, rx_errors);
+			break;
+		case RX_DROP:
+			DEV_STATS_INC(dev, rx_dropped);
+			break;
+		case TX_ERR:
+			DEV_STATS_INC(dev, tx_errors);
+			break;
+		case TX_DROP:
+			DEV_STATS_INC(dev, tx_dropped);
+			break;
+		case NONE:
+			break;
+		}
 	}
 }
 

@@ -35,9 +35,9 @@ enum wg_stat {
 	WG_STAT_TX_NO_ENDPOINT,		/* the peer has no endpoint yet */
 	WG_STAT_TX_BAD_INNER,		/* not IPv4/IPv6, or GSO failed */
 	WG_STAT_TX_STAGED_OVERFLOW,	/* waited for a handshake too long */
-	WG_STAT_TX_QUEUE_FULL,
-	WG_STAT_TX_ENCRYPT_FAILED,
+	WG_STAT_TX_SEAL_FAILED,		/* out of memory while sealing */
 	WG_STAT_TX_SEND_FAILED,		/* no route or socket for the endpoint */
+	WG_STAT_TX_LOOP,		/* the endpoint routes through the device */
 	__WG_STAT_COUNT
 };
 
@@ -47,8 +47,13 @@ struct wg_stats {
 
 int wg_stats_init(struct wg_device *wg);
 void wg_stats_free(struct wg_device *wg);
-/* Counts one packet for @stat and in its netdev counterpart. */
-void wg_stats_count(struct wg_device *wg, enum wg_stat stat);
+/* Counts @n packets for @stat and in its netdev counterpart. */
+void wg_stats_count_n(struct wg_device *wg, enum wg_stat stat, unsigned int n);
+static inline void wg_stats_count(struct wg_device *wg, enum wg_stat stat)
+{
+	wg_stats_count_n(wg, stat, 1);
+}
+
 extern const struct ethtool_ops wg_ethtool_ops;
 
 #endif /* _WG_STATS_H */

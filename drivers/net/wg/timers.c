@@ -1,227 +1,190 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-peer protocol timers (protocol sheet: "Timers"):
+ * A peer's one timer (timers.h). The rules are deadline.c's; this file
+ * keeps the clock they read, arms the timer for the earliest deadline and
+ * carries out what is due when it fires.
  *
- * retransmit_handshake  an initiation went unanswered for REKEY_TIMEOUT
- *                       (plus jitter): retry, give up after REKEY_ATTEMPT_TIME
- * send_keepalive        we received data but sent nothing for
- *                       KEEPALIVE_TIMEOUT: send a keepalive
- * new_handshake         we sent data but heard nothing for
- *                       KEEPALIVE_TIMEOUT + REKEY_TIMEOUT: new handshake
- * zero_key_material     no new handshake for 3 * REJECT_AFTER_TIME: wipe keys
- * persistent_keepalive  nothing sent for the configured interval: keepalive
- *
- * A timer is only armed while the peer is alive and its device is up, so
- * once wg_peer_unlink() has marked a peer dead (and a grace period passed)
- * wg_timers_stop() is final.
+ * The clock's fields are written without a lock by whoever saw the event
+ * (the send and receive stages, the handshake worker): each is a single
+ * word, and a race between two of them can at worst move a deadline by
+ * the length of the race. The timer is only brought forward (timer_reduce),
+ * never pushed back, so no deadline is lost to a race; a deadline that no
+ * longer holds makes the timer fire, find nothing due, and sleep again.
  */
 
 #include <linux/jiffies.h>
 #include <linux/random.h>
+#include <linux/timer.h>
 
 #include "timers.h"
-#include "peer.h"
+#include "deadline.h"
 #include "device.h"
-#include "send.h"
-#include "socket.h"
+#include "events.h"
+#include "handshake.h"
+#include "peer.h"
+#include "tx.h"
 #include "compat.h"
 
-#define MAX_TIMER_HANDSHAKES (REKEY_ATTEMPT_TIME / REKEY_TIMEOUT)
-
-static void mod_peer_timer(struct wg_peer *peer, struct timer_list *timer,
-			   unsigned long expires)
+static u64 now_ns(void)
 {
-	rcu_read_lock_bh();
-	if (likely(netif_running(peer->device->dev) &&
-		   !READ_ONCE(peer->is_dead)))
-		mod_timer(timer, expires);
-	rcu_read_unlock_bh();
+	return ktime_get_coarse_boottime_ns();
 }
 
-static unsigned long jitter(void)
+/* Brings the timer forward to @deadline (ns) if that is earlier. */
+static void arm(struct wg_peer *peer, u64 deadline, u64 now)
 {
-	return get_random_u32_below(REKEY_TIMEOUT_JITTER_MAX_JIFFIES);
-}
+	unsigned long expires;
 
-static void expired_retransmit_handshake(struct timer_list *timer)
-{
-	struct wg_peer *peer = timer_container_of(peer, timer,
-						  timer_retransmit_handshake);
-
-	if (peer->timer_handshake_attempts > MAX_TIMER_HANDSHAKES) {
-		net_dbg_ratelimited("%s: peer %llu did not answer %d attempts, giving up\n",
-				    peer->device->dev->name, peer->internal_id,
-				    MAX_TIMER_HANDSHAKES + 2);
-		timer_delete(&peer->timer_send_keepalive);
-		/* Nobody will carry them: drop what waited for the session. */
-		wg_packet_purge_staged_packets(peer);
-		if (!timer_pending(&peer->timer_zero_key_material))
-			mod_peer_timer(peer, &peer->timer_zero_key_material,
-				       jiffies + REJECT_AFTER_TIME * 3 * HZ);
+	if (!deadline || test_bit(WG_PEER_DEAD, &peer->flags))
 		return;
-	}
-	++peer->timer_handshake_attempts;
-	net_dbg_ratelimited("%s: peer %llu did not answer in %d seconds, retry %u\n",
-			    peer->device->dev->name, peer->internal_id,
-			    REKEY_TIMEOUT, peer->timer_handshake_attempts + 1);
-	/* Maybe our source address went away: let routing pick anew. */
-	wg_socket_clear_peer_endpoint_src(peer);
-	wg_packet_send_queued_handshake_initiation(peer, true);
+	expires = jiffies + 1;
+	if (deadline > now)
+		expires += nsecs_to_jiffies(deadline - now);
+	timer_reduce(&peer->timer, expires);
 }
 
-static void expired_send_keepalive(struct timer_list *timer)
+/* Re-evaluates the rules and brings the timer forward if needed. */
+static void rearm(struct wg_peer *peer, u64 now)
 {
-	struct wg_peer *peer = timer_container_of(peer, timer,
-						  timer_send_keepalive);
+	u64 next = 0;
 
-	wg_packet_send_keepalive(peer);
-	if (peer->timer_need_another_keepalive) {
-		peer->timer_need_another_keepalive = false;
-		mod_peer_timer(peer, &peer->timer_send_keepalive,
-			       jiffies + KEEPALIVE_TIMEOUT * HZ);
-	}
+	if (wg_deadline_due(&peer->clock, now, &next))
+		arm(peer, now, now);
+	else
+		arm(peer, next, now);
 }
 
-static void expired_new_handshake(struct timer_list *timer)
+static void expired(struct timer_list *timer)
 {
-	struct wg_peer *peer = timer_container_of(peer, timer,
-						  timer_new_handshake);
+	struct wg_peer *peer = timer_container_of(peer, timer, timer);
+	struct wg_clock *c = &peer->clock;
+	unsigned int due;
+	u64 now, next = 0;
 
-	net_dbg_ratelimited("%s: peer %llu silent for %d seconds, new handshake\n",
-			    peer->device->dev->name, peer->internal_id,
-			    KEEPALIVE_TIMEOUT + REKEY_TIMEOUT);
-	wg_socket_clear_peer_endpoint_src(peer);
-	wg_packet_send_queued_handshake_initiation(peer, false);
-}
+	if (test_bit(WG_PEER_DEAD, &peer->flags) ||
+	    !netif_running(peer->wg->dev))
+		return;
+	now = now_ns();
+	due = wg_deadline_due(c, now, &next);
 
-static void expired_zero_key_material(struct timer_list *timer)
-{
-	struct wg_peer *peer = timer_container_of(peer, timer,
-						  timer_zero_key_material);
-
-	/* Wiping takes sleeping locks: do it from a work item. */
 	rcu_read_lock_bh();
-	if (!READ_ONCE(peer->is_dead)) {
-		wg_peer_get(peer);
-		if (!queue_work(peer->device->handshake_send_wq,
-				&peer->clear_peer_work))
-			wg_peer_put(peer);
+	if (due & WG_DUE_GIVE_UP) {
+		WRITE_ONCE(c->attempt_started, 0);
+		WRITE_ONCE(c->init_sent, 0);
+		wg_handshake_abandon(peer);
+		wg_tx_purge_staged(peer);
+		wg_peer_count(peer, WG_PC_HS_FAILED, 1);
+		wg_event_handshake_given_up(peer);
+	}
+	if (due & WG_DUE_RETRY) {
+		/* Perhaps our address changed: let routing choose again. */
+		wg_peer_clear_src(peer);
+		wg_handshake_want(peer, true);
+	}
+	if (due & WG_DUE_NEW_HANDSHAKE) {
+		WRITE_ONCE(c->unanswered_since, 0);
+		wg_peer_clear_src(peer);
+		wg_handshake_want(peer, false);
+	}
+	if (due & WG_DUE_ZERO_KEYS) {
+		WRITE_ONCE(c->session_born, 0);
+		wg_peer_retire_live(peer);
+		wg_event_keys_zeroed(peer);
+	}
+	if (due & (WG_DUE_KEEPALIVE | WG_DUE_PERSISTENT)) {
+		/* Whatever is sent clears unacked_since and moves last_traffic. */
+		WRITE_ONCE(c->unacked_since, 0);
+		if (due & WG_DUE_PERSISTENT)
+			WRITE_ONCE(c->last_traffic, now);
+		wg_tx_keepalive(peer);
 	}
 	rcu_read_unlock_bh();
-}
 
-static void clear_peer_worker(struct work_struct *work)
-{
-	struct wg_peer *peer = container_of(work, struct wg_peer,
-					    clear_peer_work);
-
-	net_dbg_ratelimited("%s: zeroing keys of peer %llu after %d seconds\n",
-			    peer->device->dev->name, peer->internal_id,
-			    REJECT_AFTER_TIME * 3);
-	wg_noise_handshake_clear(&peer->handshake);
-	wg_noise_keypairs_clear(&peer->keypairs);
-	wg_peer_put(peer);
-}
-
-static void expired_persistent_keepalive(struct timer_list *timer)
-{
-	struct wg_peer *peer = timer_container_of(peer, timer,
-						  timer_persistent_keepalive);
-
-	if (likely(READ_ONCE(peer->persistent_keepalive_interval)))
-		wg_packet_send_keepalive(peer);
-}
-
-void wg_timers_data_sent(struct wg_peer *peer)
-{
-	if (!timer_pending(&peer->timer_new_handshake))
-		mod_peer_timer(peer, &peer->timer_new_handshake,
-			       jiffies + (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT) * HZ +
-			       jitter());
-}
-
-void wg_timers_data_received(struct wg_peer *peer)
-{
-	if (!timer_pending(&peer->timer_send_keepalive))
-		mod_peer_timer(peer, &peer->timer_send_keepalive,
-			       jiffies + KEEPALIVE_TIMEOUT * HZ);
+	/*
+	 * The actions moved the clock: what comes next follows from it. A
+	 * retry that could not leave (no key, no endpoint) stays due: look
+	 * again in a second rather than spin.
+	 */
+	if (!wg_deadline_due(c, now, &next))
+		arm(peer, next, now);
 	else
-		peer->timer_need_another_keepalive = true;
+		arm(peer, now + NSEC_PER_SEC, now);
 }
 
-/* Anything we send tells the peer we are alive: no keepalive needed. */
-void wg_timers_any_authenticated_packet_sent(struct wg_peer *peer)
+void wg_timer_init(struct wg_peer *peer)
 {
-	timer_delete(&peer->timer_send_keepalive);
+	timer_setup(&peer->timer, expired, 0);
 }
 
-/* Anything we hear means the session works: no new handshake needed. */
-void wg_timers_any_authenticated_packet_received(struct wg_peer *peer)
+void wg_timer_stop(struct wg_peer *peer)
 {
-	timer_delete(&peer->timer_new_handshake);
+	timer_delete_sync(&peer->timer);
 }
 
-void wg_timers_any_authenticated_packet_traversal(struct wg_peer *peer)
+void wg_timers_sent(struct wg_peer *peer, bool data, u64 now)
 {
-	u16 interval = READ_ONCE(peer->persistent_keepalive_interval);
+	struct wg_clock *c = &peer->clock;
 
-	if (interval)
-		mod_peer_timer(peer, &peer->timer_persistent_keepalive,
-			       jiffies + interval * HZ);
+	WRITE_ONCE(c->last_traffic, now);
+	if (READ_ONCE(c->unacked_since))
+		WRITE_ONCE(c->unacked_since, 0);
+	if (data && !READ_ONCE(c->unanswered_since)) {
+		WRITE_ONCE(c->unanswered_since, now);
+		arm(peer, now + (u64)(WG_KEEPALIVE_TIMEOUT + WG_REKEY_TIMEOUT) *
+			  NSEC_PER_SEC, now);
+	}
+	if (READ_ONCE(c->persistent_keepalive))
+		arm(peer, now + (u64)READ_ONCE(c->persistent_keepalive) *
+			  NSEC_PER_SEC, now);
 }
 
-void wg_timers_handshake_initiated(struct wg_peer *peer)
+void wg_timers_received(struct wg_peer *peer, bool data, u64 now)
 {
-	mod_peer_timer(peer, &peer->timer_retransmit_handshake,
-		       jiffies + REKEY_TIMEOUT * HZ + jitter());
+	struct wg_clock *c = &peer->clock;
+
+	WRITE_ONCE(c->last_traffic, now);
+	if (READ_ONCE(c->unanswered_since))
+		WRITE_ONCE(c->unanswered_since, 0);
+	if (data && !READ_ONCE(c->unacked_since)) {
+		WRITE_ONCE(c->unacked_since, now);
+		arm(peer, now + (u64)WG_KEEPALIVE_TIMEOUT * NSEC_PER_SEC, now);
+	}
 }
 
-void wg_timers_handshake_complete(struct wg_peer *peer)
+void wg_timers_init_sent(struct wg_peer *peer, bool retry, u64 now)
 {
-	timer_delete(&peer->timer_retransmit_handshake);
-	peer->timer_handshake_attempts = 0;
-	peer->sent_lastminute_handshake = false;
-	/* Called from the receive poll too: no sleeping lock here. */
-	atomic64_set(&peer->walltime_last_handshake, ktime_get_real_ns());
+	struct wg_clock *c = &peer->clock;
+	u32 jitter = get_random_u32_below(WG_REKEY_JITTER_MS);
+
+	if (!retry || !READ_ONCE(c->attempt_started))
+		WRITE_ONCE(c->attempt_started, now);
+	WRITE_ONCE(c->jitter_ms, jitter);
+	WRITE_ONCE(c->init_sent, now);
+	arm(peer, now + (u64)WG_REKEY_TIMEOUT * NSEC_PER_SEC +
+		  (u64)jitter * NSEC_PER_MSEC, now);
 }
 
-void wg_timers_session_derived(struct wg_peer *peer)
+void wg_timers_handshake_done(struct wg_peer *peer, u64 now)
 {
-	mod_peer_timer(peer, &peer->timer_zero_key_material,
-		       jiffies + REJECT_AFTER_TIME * 3 * HZ);
+	struct wg_clock *c = &peer->clock;
+
+	WRITE_ONCE(c->attempt_started, 0);
+	WRITE_ONCE(c->init_sent, 0);
+	WRITE_ONCE(c->session_born, now);
+	arm(peer, now + (u64)WG_ZERO_KEYS_AFTER * NSEC_PER_SEC, now);
 }
 
-void wg_timers_reset_last_sent_handshake(struct wg_peer *peer)
+void wg_timers_reset(struct wg_peer *peer)
 {
-	/* Long enough ago that the next initiation may go at once. */
-	atomic64_set(&peer->last_sent_handshake,
-		     ktime_get_coarse_boottime_ns() -
-		     (u64)(REKEY_TIMEOUT + 1) * NSEC_PER_SEC);
+	struct wg_clock *c = &peer->clock;
+	u16 keepalive = READ_ONCE(c->persistent_keepalive);
+
+	timer_delete(&peer->timer);
+	memset(c, 0, sizeof(*c));
+	WRITE_ONCE(c->persistent_keepalive, keepalive);
 }
 
-void wg_timers_init(struct wg_peer *peer)
+void wg_timers_kick(struct wg_peer *peer)
 {
-	timer_setup(&peer->timer_retransmit_handshake,
-		    expired_retransmit_handshake, 0);
-	timer_setup(&peer->timer_send_keepalive, expired_send_keepalive, 0);
-	timer_setup(&peer->timer_new_handshake, expired_new_handshake, 0);
-	timer_setup(&peer->timer_zero_key_material,
-		    expired_zero_key_material, 0);
-	timer_setup(&peer->timer_persistent_keepalive,
-		    expired_persistent_keepalive, 0);
-	INIT_WORK(&peer->clear_peer_work, clear_peer_worker);
-	peer->timer_handshake_attempts = 0;
-	peer->sent_lastminute_handshake = false;
-	peer->timer_need_another_keepalive = false;
-	wg_timers_reset_last_sent_handshake(peer);
-}
-
-void wg_timers_stop(struct wg_peer *peer)
-{
-	timer_delete_sync(&peer->timer_retransmit_handshake);
-	timer_delete_sync(&peer->timer_send_keepalive);
-	timer_delete_sync(&peer->timer_new_handshake);
-	timer_delete_sync(&peer->timer_zero_key_material);
-	timer_delete_sync(&peer->timer_persistent_keepalive);
-	flush_work(&peer->clear_peer_work);
+	rearm(peer, now_ns());
 }

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The crypto workers: one work item per CPU and device, each draining a
+ * list of jobs (cb.h) that sealing (tx.c) and opening (rx.c) hand out.
+ * A job is one burst or one run of datagrams: one list entry and at most
+ * one wakeup, however many messages it holds.
+ */
+#ifndef _WG_CRYPT_H
+#define _WG_CRYPT_H
+
+#include <linux/skbuff.h>
+
+struct wg_device;
+
+int wg_crypt_init(struct wg_device *wg);
+/* After the last job was handed out: waits for the workers, frees. */
+void wg_crypt_destroy(struct wg_device *wg);
+/* Waits until every job handed out so far is done. */
+void wg_crypt_flush(struct wg_device *wg);
+
+/* Hands @skb (its cb's kind says what to do) to a worker on another CPU. */
+void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb);
+
+#endif /* _WG_CRYPT_H */

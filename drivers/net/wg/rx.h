@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The receive path (rx.c): datagram -> lane -> open -> deliver.
+ */
+#ifndef _WG_RX_H
+#define _WG_RX_H
+
+#include <linux/skbuff.h>
+#include <linux/types.h>
+
+struct sock;
+struct wg_device;
+struct wg_peer;
+
+/* The sockets' encap_rcv. */
+int wg_rx_datagram(struct sock *sk, struct sk_buff *skb);
+
+/* A worker's job: open a run of datagrams, then wake the lane. */
+void wg_rx_open_job(struct sk_buff *skb);
+
+int wg_rx_init(struct wg_device *wg);
+/* After the workers are flushed: NAPI off, what waits dropped, freed. */
+void wg_rx_destroy(struct wg_device *wg);
+
+/* Counts @msgs received messages of @bytes for @peer and the device. */
+void wg_rx_count(struct wg_peer *peer, unsigned int msgs, unsigned int bytes);
+
+#endif /* _WG_RX_H */

@@ -1,0 +1,652 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The transmit path, top to bottom.
+ *
+ * wg_xmit() takes a packet, or a GSO super-packet, from the stack and
+ * routes it by AllowedIPs to a peer. From here on it is a burst: one unit
+ * of work however many messages it will make.
+ *
+ * number(): given a usable session, the burst gets all its nonces in one
+ * step and its place in the peer's tx queue, both under the queue's lock,
+ * and one reference to the session. Without a session it is staged until
+ * a handshake gives the peer one.
+ *
+ * Sealing: a single packet is sealed where it stands, by the CPU that
+ * numbered it. A GSO burst goes to a worker on another CPU, which cuts it
+ * into segments and, for each, computes the checksum while copying it
+ * into the outgoing buffer and encrypts it there: one pass over the data
+ * and no skb per message on the way out.
+ *
+ * flush(): whoever finishes sealing a burst then sends every ready burst
+ * at the head of the peer's queue, in nonce order; one CPU at a time.
+ * Messages of one size leave as one UDP GSO datagram.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <net/dst.h>
+#include <net/dst_metadata.h>
+#include <net/icmp.h>
+#include <net/inet_ecn.h>
+#include <net/ip_tunnels.h>
+#include <crypto/chacha20poly1305.h>
+
+#include "tx.h"
+#include "cb.h"
+#include "crypt.h"
+#include "device.h"
+#include "handshake.h"
+#include "peer.h"
+#include "session.h"
+#include "socket.h"
+#include "stats.h"
+#include "timers.h"
+#include "compat.h"
+
+/* A datagram we build holds at most this many bytes of messages. */
+#define OUT_MAX		(32 * 1024 - 1024)
+/* Room in front of a message for the outer headers and the link layer. */
+#define OUT_HEADROOM	(LL_MAX_HEADER + WG_OUTER_ROOM)
+
+static u64 now_ns(void)
+{
+	return ktime_get_coarse_boottime_ns();
+}
+
+/* Zero padding to a multiple of 16, but never past the MTU. */
+static unsigned int padded(unsigned int len, unsigned int mtu)
+{
+	unsigned int p = ALIGN(len, WG_PAD_MULTIPLE);
+
+	if (mtu && p > mtu)
+		p = max(len, mtu);
+	return p;
+}
+
+/*
+ * How many messages a burst makes. For the GSO kinds the stack builds
+ * (TCP, UDP with UDP_SEGMENT) the count follows from the sizes; anything
+ * else is cut up in wg_xmit() and never reaches here as GSO.
+ */
+static unsigned int burst_messages(struct sk_buff *skb)
+{
+	unsigned int hdr, mss = skb_shinfo(skb)->gso_size;
+
+	if (!skb_is_gso(skb))
+		return 1;
+	if (skb_shinfo(skb)->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6))
+		hdr = skb_tcp_all_headers(skb);
+	else
+		hdr = skb_transport_offset(skb) + sizeof(struct udphdr);
+	if (unlikely(!mss || skb->len <= hdr))
+		return 1;
+	return DIV_ROUND_UP(skb->len - hdr, mss);
+}
+
+static bool gso_we_cut(struct sk_buff *skb)
+{
+	unsigned int type = skb_shinfo(skb)->gso_type;
+
+	type &= ~(SKB_GSO_TCP_ECN | SKB_GSO_TCP_FIXEDID | SKB_GSO_DODGY);
+	return type == SKB_GSO_TCPV4 || type == SKB_GSO_TCPV6 ||
+	       type == SKB_GSO_UDP_L4;
+}
+
+/* Sending. */
+
+void wg_tx_count(struct wg_peer *peer, unsigned int msgs, unsigned int bytes)
+{
+	struct pcpu_sw_netstats *tstats = this_cpu_ptr(peer->wg->dev->tstats);
+
+	wg_peer_count(peer, WG_PC_TX_PACKETS, msgs);
+	wg_peer_count(peer, WG_PC_TX_BYTES, bytes);
+	u64_stats_update_begin(&tstats->syncp);
+	u64_stats_add(&tstats->tx_packets, msgs);
+	u64_stats_add(&tstats->tx_bytes, bytes);
+	u64_stats_update_end(&tstats->syncp);
+}
+
+static void drop_burst(struct sk_buff *burst)
+{
+	struct wg_cb *cb = wg_cb(burst);
+	struct wg_session *s = cb->session;
+
+	if (!(cb->flags & WG_CB_INPLACE))
+		kfree_skb_list(cb->out);
+	kfree_skb(burst);
+	wg_session_put(s);
+}
+
+/* Sends one ready burst; true if it carried data. */
+static bool send_burst(struct wg_peer *peer, struct wg_live *live,
+		       struct sk_buff *burst)
+{
+	struct wg_cb *cb = wg_cb(burst);
+	unsigned int msgs = 0, bytes = 0, n, len;
+	struct wg_session *s = cb->session;
+	struct sk_buff *out = cb->out, *next;
+	bool inplace = cb->flags & WG_CB_INPLACE;
+	bool data = cb->flags & WG_CB_DATA;
+	u8 ds = cb->ds;
+	int ret;
+
+	if (unlikely(wg_cb_state(burst) != WG_CB_DONE)) {
+		wg_stats_count(peer->wg, WG_STAT_TX_SEAL_FAILED);
+		drop_burst(burst);
+		return false;
+	}
+	/* Removed while it was being sealed: nobody is waiting for it. */
+	if (unlikely(test_bit(WG_PEER_DEAD, &peer->flags))) {
+		drop_burst(burst);
+		return false;
+	}
+	for (; out; out = next) {
+		next = out->next;
+		out->next = NULL;
+		n = skb_is_gso(out) ? skb_shinfo(out)->gso_segs : 1;
+		len = out->len;
+		ret = wg_socket_send(peer, live, out, ds);
+		if (likely(!ret)) {
+			msgs += n;
+			bytes += len;
+		} else {
+			wg_stats_count_n(peer->wg, ret == -ELOOP ? WG_STAT_TX_LOOP :
+					 WG_STAT_TX_SEND_FAILED, n);
+		}
+	}
+	if (!inplace)
+		consume_skb(burst);
+	wg_session_put(s);
+	if (msgs)
+		wg_tx_count(peer, msgs, bytes);
+	return data;
+}
+
+/*
+ * Sends the ready bursts at the head of the peer's queue. Whoever sealed
+ * a burst calls this; if another CPU is sending already, it will see the
+ * burst before it lets go.
+ */
+static void flush(struct wg_peer *peer)
+{
+	struct sk_buff_head ready;
+	struct sk_buff *skb;
+	bool again, data;
+	u64 now;
+
+	__skb_queue_head_init(&ready);
+	do {
+		if (test_and_set_bit(WG_PEER_TX_BUSY, &peer->flags))
+			return;
+		spin_lock_bh(&peer->tx.lock);
+		while ((skb = skb_peek(&peer->tx)) &&
+		       wg_cb_state(skb) != WG_CB_WAITING) {
+			__skb_unlink(skb, &peer->tx);
+			__skb_queue_tail(&ready, skb);
+		}
+		spin_unlock_bh(&peer->tx.lock);
+
+		if (!skb_queue_empty(&ready)) {
+			rcu_read_lock_bh();
+			data = false;
+			while ((skb = __skb_dequeue(&ready)))
+				data |= send_burst(peer, wg_live_of(peer), skb);
+			now = now_ns();
+			wg_timers_sent(peer, data, now);
+			rcu_read_unlock_bh();
+		}
+
+		clear_bit_unlock(WG_PEER_TX_BUSY, &peer->flags);
+		/*
+		 * Pairs with the full barrier of the sealer's test_and_set_bit():
+		 * either it sees the bit clear, or we see its burst done.
+		 */
+		smp_mb__after_atomic();
+		/* A burst finished while we were sending? */
+		spin_lock_bh(&peer->tx.lock);
+		skb = skb_peek(&peer->tx);
+		again = skb && wg_cb_state(skb) != WG_CB_WAITING;
+		spin_unlock_bh(&peer->tx.lock);
+	} while (again);
+}
+
+/* Sealing. */
+
+static void write_header(struct wg_msg_data *msg, struct wg_session *s,
+			 u64 nonce)
+{
+	msg->type = wg_msg_type_word(WG_MSG_DATA);
+	msg->receiver = s->remote;
+	msg->counter = cpu_to_le64(nonce);
+}
+
+/* A single packet, sealed where it stands (or in a copy if it must). */
+static bool seal_one(struct sk_buff *skb, struct wg_cb *cb)
+{
+	struct wg_session *s = cb->session;
+	unsigned int len, plen, tail;
+	struct sk_buff *out = skb;
+	struct wg_msg_data *msg;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		return false;
+	len = skb->len;
+	plen = padded(len, cb->mtu);
+	tail = plen - len + WG_TAG_SIZE;
+	if (skb_cloned(skb) || skb_is_nonlinear(skb) ||
+	    skb_headroom(skb) < OUT_HEADROOM + WG_DATA_HEADER_SIZE ||
+	    skb_tailroom(skb) < tail) {
+		out = skb_copy_expand(skb, OUT_HEADROOM + WG_DATA_HEADER_SIZE,
+				      tail, GFP_ATOMIC);
+		if (!out)
+			return false;
+	}
+	skb_put_zero(out, plen - len);
+	chacha20poly1305_encrypt(out->data, out->data, plen, NULL, 0,
+				 cb->nonce, s->send_key);
+	skb_put(out, WG_TAG_SIZE);
+	msg = skb_push(out, WG_DATA_HEADER_SIZE);
+	write_header(msg, s, cb->nonce);
+	skb_reset_network_header(out);
+	/* In place, its list pointers are the queue's until flush() unlinks it. */
+	if (out == skb)
+		cb->flags |= WG_CB_INPLACE;
+	cb->out = out;
+	return true;
+}
+
+/* The datagrams a GSO burst becomes, as they are filled. */
+struct outbox {
+	struct sk_buff *head;
+	struct sk_buff **tail;
+	struct sk_buff *cur;	/* being filled */
+	unsigned int size;	/* of cur's messages */
+	unsigned int n;		/* messages in cur */
+	bool closed;		/* cur took a shorter last message */
+};
+
+static void outbox_close(struct outbox *ob)
+{
+	struct sk_buff *skb = ob->cur;
+
+	if (!skb)
+		return;
+	if (ob->n > 1) {
+		skb_shinfo(skb)->gso_size = ob->size;
+		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
+		skb_shinfo(skb)->gso_segs = ob->n;
+	}
+	*ob->tail = skb;
+	ob->tail = &skb->next;
+	ob->cur = NULL;
+}
+
+/* Room for one message of @size bytes, @left messages to come after it. */
+static u8 *outbox_room(struct outbox *ob, unsigned int size,
+		       unsigned int left)
+{
+	unsigned int want;
+
+	if (ob->cur && (ob->closed || size > ob->size ||
+			skb_tailroom(ob->cur) < size))
+		outbox_close(ob);
+	if (!ob->cur) {
+		want = min_t(unsigned int, size * (left + 1),
+			     max_t(unsigned int, OUT_MAX, size));
+		ob->cur = alloc_skb(OUT_HEADROOM + want, GFP_ATOMIC | __GFP_NOWARN);
+		if (!ob->cur && want > size)
+			ob->cur = alloc_skb(OUT_HEADROOM + size, GFP_ATOMIC);
+		if (!ob->cur)
+			return NULL;
+		skb_reserve(ob->cur, OUT_HEADROOM);
+		ob->size = size;
+		ob->n = 0;
+		ob->closed = false;
+	}
+	/* A shorter message may end a GSO datagram, never sit inside one. */
+	if (size < ob->size)
+		ob->closed = true;
+	++ob->n;
+	return skb_put(ob->cur, size);
+}
+
+static bool seal_gso(struct sk_buff *skb, struct wg_cb *cb)
+{
+	struct outbox ob = { .tail = &ob.head };
+	struct wg_session *s = cb->session;
+	unsigned int left = cb->count, mtu = cb->mtu;
+	struct sk_buff *segs, *seg, *next;
+	u64 nonce = cb->nonce;
+	bool ok = true;
+
+	segs = skb_gso_segment(skb, NETIF_F_SG | NETIF_F_HW_CSUM);
+	if (IS_ERR_OR_NULL(segs))
+		return false;
+	skb_list_walk_safe(segs, seg, next) {
+		unsigned int len = seg->len, plen = padded(len, mtu);
+		struct wg_msg_data *msg;
+
+		if (ok && left)
+			msg = (void *)outbox_room(&ob, WG_DATA_SIZE(plen), left - 1);
+		else
+			msg = NULL;
+		if (!msg) {
+			ok = false;
+			kfree_skb(seg);
+			continue;
+		}
+		--left;
+		write_header(msg, s, nonce);
+		/* The one pass over the data before the cipher's. */
+		skb_copy_and_csum_dev(seg, msg->sealed);
+		memset(msg->sealed + len, 0, plen - len);
+		chacha20poly1305_encrypt(msg->sealed, msg->sealed, plen, NULL, 0,
+					 nonce++, s->send_key);
+		consume_skb(seg);
+	}
+	outbox_close(&ob);
+	*ob.tail = NULL;
+	cb->out = ob.head;
+	if (!ok) {
+		kfree_skb_list(ob.head);
+		cb->out = NULL;
+	}
+	return ok;
+}
+
+static void seal(struct sk_buff *skb)
+{
+	struct wg_cb *cb = wg_cb(skb);
+	bool ok;
+
+	cb->out = NULL;
+	if (skb_is_gso(skb)) {
+		/* skb_gso_segment() borrows the control block's tail. */
+		struct wg_cb saved = *cb;
+
+		ok = seal_gso(skb, cb);
+		saved.out = cb->out;
+		*cb = saved;
+	} else {
+		ok = seal_one(skb, cb);
+	}
+	wg_cb_finish(skb, ok ? WG_CB_DONE : WG_CB_FAILED);
+}
+
+void wg_tx_seal_job(struct sk_buff *skb)
+{
+	struct wg_peer *peer = wg_cb(skb)->session->peer;
+
+	local_bh_disable();
+	seal(skb);
+	flush(peer);
+	local_bh_enable();
+}
+
+/* Numbering. */
+
+static void stage(struct wg_peer *peer, struct sk_buff *skb)
+{
+	struct sk_buff_head *q = &peer->staged;
+	struct sk_buff *old = NULL;
+
+	/* Waiting can take seconds: the sender's socket lets go meanwhile. */
+	skb_orphan(skb);
+	spin_lock_bh(&q->lock);
+	__skb_queue_tail(q, skb);
+	if (skb_queue_len(q) > WG_MAX_STAGED)
+		old = __skb_dequeue(q);
+	spin_unlock_bh(&q->lock);
+	if (old) {
+		wg_peer_count(peer, WG_PC_DROP_STAGED, 1);
+		wg_stats_count(peer->wg, WG_STAT_TX_STAGED_OVERFLOW);
+		kfree_skb(old);
+	}
+}
+
+/* The initiator renews a session that is old or nearly used up. */
+static void maybe_renew(struct wg_peer *peer, struct wg_session *s, u64 sent,
+			u64 now)
+{
+	if (s->initiator &&
+	    (sent > WG_REKEY_AFTER_MESSAGES ||
+	     now - s->born > (u64)WG_REKEY_AFTER_TIME * NSEC_PER_SEC))
+		wg_handshake_want(peer, false);
+}
+
+/*
+ * Numbers @skb as a burst and queues it for sending, or stages it. Under
+ * RCU. Returns the burst if the caller is to seal it, NULL otherwise.
+ */
+static struct sk_buff *number(struct wg_peer *peer, struct sk_buff *skb)
+{
+	struct wg_cb *cb = wg_cb(skb);
+	unsigned int count = burst_messages(skb);
+	struct wg_session *s = NULL;
+	struct wg_live *live;
+	u64 now = now_ns(), first;
+
+	live = wg_live_of(peer);
+	if (likely(live))
+		s = rcu_dereference_bh(live->cur);
+	if (unlikely(!s || READ_ONCE(s->expired) || !wg_session_fresh(s, now)))
+		goto stage;
+
+	spin_lock_bh(&peer->tx.lock);
+	first = s->sent;
+	if (unlikely(first + count > WG_REJECT_AFTER_MESSAGES ||
+		     first + count < first)) {
+		WRITE_ONCE(s->expired, true);
+		spin_unlock_bh(&peer->tx.lock);
+		goto stage;
+	}
+	s->sent = first + count;
+	wg_session_get(s);
+	cb->session = s;
+	cb->nonce = first;
+	cb->count = count;
+	cb->state = WG_CB_WAITING;
+	__skb_queue_tail(&peer->tx, skb);
+	spin_unlock_bh(&peer->tx.lock);
+
+	maybe_renew(peer, s, first + count, now);
+	if (skb_is_gso(skb)) {
+		cb->kind = WG_JOB_SEAL;
+		wg_crypt_hand_off(peer->wg, skb);
+		return NULL;
+	}
+	return skb;
+
+stage:
+	stage(peer, skb);
+	wg_handshake_want(peer, false);
+	return NULL;
+}
+
+/* Numbers, seals what is small here and sends what is ready. Under RCU. */
+static void push(struct wg_peer *peer, struct sk_buff *skb)
+{
+	skb = number(peer, skb);
+	if (skb) {
+		seal(skb);
+		flush(peer);
+	}
+}
+
+void wg_tx_flush_staged(struct wg_peer *peer, bool keepalive)
+{
+	struct sk_buff_head q;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&q);
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice_init(&peer->staged, &q);
+	spin_unlock_bh(&peer->staged.lock);
+	if (skb_queue_empty(&q)) {
+		if (keepalive)
+			wg_tx_keepalive(peer);
+		return;
+	}
+	rcu_read_lock_bh();
+	while ((skb = __skb_dequeue(&q)))
+		push(peer, skb);
+	rcu_read_unlock_bh();
+}
+
+void wg_tx_keepalive(struct wg_peer *peer)
+{
+	struct sk_buff *skb;
+
+	if (!skb_queue_empty_lockless(&peer->staged)) {
+		wg_tx_flush_staged(peer, false);
+		return;
+	}
+	skb = alloc_skb(OUT_HEADROOM + WG_DATA_HEADER_SIZE + WG_TAG_SIZE,
+			GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_reserve(skb, OUT_HEADROOM + WG_DATA_HEADER_SIZE);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	rcu_read_lock_bh();
+	push(peer, skb);
+	rcu_read_unlock_bh();
+}
+
+void wg_tx_purge_staged(struct wg_peer *peer)
+{
+	struct sk_buff_head q;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&q);
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice_init(&peer->staged, &q);
+	spin_unlock_bh(&peer->staged.lock);
+	while ((skb = __skb_dequeue(&q))) {
+		wg_peer_count(peer, WG_PC_DROP_STAGED, 1);
+		wg_stats_count(peer->wg, WG_STAT_TX_STAGED_OVERFLOW);
+		kfree_skb(skb);
+	}
+}
+
+void wg_tx_purge(struct wg_peer *peer)
+{
+	struct sk_buff_head q;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&q);
+	spin_lock_bh(&peer->tx.lock);
+	/* Only what no worker holds: the sealed ones at the head. */
+	while ((skb = skb_peek(&peer->tx)) &&
+	       wg_cb_state(skb) != WG_CB_WAITING) {
+		__skb_unlink(skb, &peer->tx);
+		__skb_queue_tail(&q, skb);
+	}
+	spin_unlock_bh(&peer->tx.lock);
+	while ((skb = __skb_dequeue(&q)))
+		drop_burst(skb);
+}
+
+/* The stack's side. */
+
+static __be16 inner_protocol(struct sk_buff *skb)
+{
+	unsigned int nh = skb_network_offset(skb);
+
+	if (skb->protocol == htons(ETH_P_IP) &&
+	    pskb_may_pull(skb, nh + sizeof(struct iphdr)) &&
+	    ip_hdr(skb)->version == 4)
+		return htons(ETH_P_IP);
+	if (skb->protocol == htons(ETH_P_IPV6) &&
+	    pskb_may_pull(skb, nh + sizeof(struct ipv6hdr)) &&
+	    ipv6_hdr(skb)->version == 6)
+		return htons(ETH_P_IPV6);
+	return 0;
+}
+
+static void send_unreachable(struct sk_buff *skb, __be16 proto)
+{
+	if (proto == htons(ETH_P_IP))
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	else if (IS_ENABLED(CONFIG_IPV6))
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+}
+
+/* Makes @skb ours: nothing of the stack's past travels into the tunnel. */
+static void adopt(struct sk_buff *skb, unsigned int mtu)
+{
+	struct wg_cb *cb = wg_cb(skb);
+	u8 ds;
+
+	ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	skb->mark = 0;
+	memset(cb, 0, sizeof(*cb));
+	cb->mtu = min_t(unsigned int, mtu, U16_MAX);
+	cb->ds = ds;
+	cb->flags = WG_CB_DATA;
+}
+
+netdev_tx_t wg_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct wg_device *wg = netdev_priv(dev);
+	struct sk_buff *segs, *next;
+	struct wg_peer *peer;
+	enum wg_stat why;
+	unsigned int mtu;
+	__be16 proto;
+
+	proto = inner_protocol(skb);
+	if (unlikely(!proto)) {
+		why = WG_STAT_TX_BAD_INNER;
+		goto drop;
+	}
+	rcu_read_lock_bh();
+	peer = wg_allowedips_lookup_dst(&wg->allowedips, skb);
+	if (unlikely(!peer)) {
+		why = WG_STAT_TX_NO_PEER;
+		goto unreachable;
+	}
+	if (unlikely(!READ_ONCE(peer->endpoint.sa.sa_family))) {
+		why = WG_STAT_TX_NO_ENDPOINT;
+		goto unreachable;
+	}
+	mtu = skb_valid_dst(skb) ? dst_mtu(skb_dst(skb)) : dev->mtu;
+
+	if (skb_is_gso(skb) && !gso_we_cut(skb)) {
+		/* A kind of GSO we do not cut ourselves: each its own burst. */
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			why = WG_STAT_TX_BAD_INNER;
+			goto unlock_drop;
+		}
+		consume_skb(skb);
+		skb_list_walk_safe(segs, skb, next) {
+			skb_mark_not_on_list(skb);
+			adopt(skb, mtu);
+			push(peer, skb);
+		}
+	} else {
+		skb = skb_share_check(skb, GFP_ATOMIC);
+		if (unlikely(!skb)) {
+			rcu_read_unlock_bh();
+			return NETDEV_TX_OK;
+		}
+		adopt(skb, mtu);
+		push(peer, skb);
+	}
+	rcu_read_unlock_bh();
+	return NETDEV_TX_OK;
+
+unreachable:
+	send_unreachable(skb, proto);
+unlock_drop:
+	rcu_read_unlock_bh();
+drop:
+	wg_stats_count(wg, why);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
