@@ -15,11 +15,13 @@
  * All zeros is a full bucket with nothing missed.
  */
 
+#include <linux/in6.h>
 #include <linux/jiffies.h>
 #include <linux/netdevice.h>
 #include <linux/time64.h>
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <uapi/linux/wireguard.h>
 
 #include "compat.h"
@@ -157,10 +159,28 @@ void wg_event_handshake_done(struct wg_peer *peer)
 	     READ_ONCE(peer->last_handshake_wall), GFP_ATOMIC);
 }
 
+/* The same remote address and port (the local part may differ). */
+static bool same_remote(const struct wg_endpoint *a, const struct wg_endpoint *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in4.sin_port == b->in4.sin_port &&
+		       a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return a->in6.sin6_port == b->in6.sin6_port &&
+		       ipv6_addr_equal(&a->in6.sin6_addr, &b->in6.sin6_addr) &&
+		       a->in6.sin6_scope_id == b->in6.sin6_scope_id;
+	return true;
+}
+
 void wg_event_endpoint_changed(struct wg_peer *peer,
 			       const struct wg_endpoint *was,
 			       const struct wg_endpoint *now)
 {
+	/* Only our own address changed: the peer did not roam. */
+	if (same_remote(was, now))
+		return;
 	emit(peer, WG_CMD_ENDPOINT_NTF, true, was, now, 0, GFP_ATOMIC);
 }
 

@@ -27,7 +27,9 @@
  *	source changes the peer's endpoint (softirq): when
  *	wg_peer_set_endpoint() returned true, with the endpoint it replaced
  *	(its @was) as @was and the one set as @now, where
- *	peer->last_roam_wall is set. Not for changes from a SET.
+ *	peer->last_roam_wall is set. Not for changes from a SET. A change
+ *	of our local address alone (the same remote address and port) is
+ *	no roam and sends nothing.
  *  wg_event_handshake_given_up(peer)
  *	timers.c, in the peer's timer (softirq), where WG_DUE_GIVE_UP is
  *	acted on (the attempt given up after WG_REKEY_ATTEMPT_TIME, with
