@@ -120,6 +120,7 @@ check_match "an event after some were left out says how many" \
 pc=$(randkey)
 check "A: a peer C nobody answers for" ip netns exec "$A" wg set wg0 \
 	peer "$pc" endpoint "$(dp_out4 2):9" allowed-ips 10.241.9.0/24
+check "A: a route to C's network" ip -n "$A" route add 10.241.9.0/24 dev wg0
 ip netns exec "$A" ping -q -c 1 -W 1 10.241.9.1 >/dev/null 2>&1
 diag "waiting for the retries to give up (REKEY_ATTEMPT_TIME, 90 s)"
 gave_up() { [ -n "$(events_of "$ev/a.json" handshake-failed "$pc")" ]; }
