@@ -58,7 +58,9 @@ step "wg-quick up on the router and on the laptop"
 on router wg-quick up "$CONF/wg0.conf"
 events=
 if "$HERE/../tools/ynl.sh" path >/dev/null 2>&1; then
-	on router /usr/bin/python3 "$HERE/../tools/wgevents.py" \
+	# Not through on(): $! must be the watcher itself (ip netns exec
+	# execs it), so that killing it ends the sed too.
+	ip netns exec router /usr/bin/python3 "$HERE/../tools/wgevents.py" \
 		--ready "$CONF/events.ready" > >(sed -u 's/^/  router event: /') 2>&1 &
 	events=$!
 	for _ in $(seq 50); do [ -e "$CONF/events.ready" ] && break; sleep 0.1; done
