@@ -4,10 +4,11 @@
 # library and our spec) are exact after a known exchange:
 # - 6 pings A->B on a new pair of peers: a handshake (A initiated one and
 #   completed it, B completed one), then each side sent and received 6
-#   data messages of 128 bytes (an 84-byte echo padded to 96, plus 32);
-#   packets and bytes count every message, handshakes included (148 bytes
-#   the initiation, 92 the response), the same on both ends and as
-#   `wg show transfer` says; no drop;
+#   data messages of 128 bytes (an 84-byte echo padded to 96, plus 32),
+#   and A the keepalive it owes B for the last reply (32 bytes, after
+#   KEEPALIVE_TIMEOUT); packets and bytes count every message, handshakes
+#   included (148 bytes the initiation, 92 the response), the same on both
+#   ends and as `wg show transfer` says; no drop;
 # - 3 pings from a source address that B's entry at A does not allow:
 #   A's drop-allowedips grows by 3, as its device's rx_allowedips_mismatch.
 # The packet cannon (40-hostile-cannon.sh) checks the per-peer drop causes
@@ -33,9 +34,16 @@ declare -A a0 a1 b1
 peer_stats "$A" wg0 "$pb" a0
 check_eq "a new peer counts nothing" "0 0 0 0 0 0" \
 	"${a0[rx-packets]} ${a0[tx-packets]} ${a0[rx-bytes]} ${a0[tx-bytes]} ${a0[handshakes-initiated]} ${a0[handshakes-completed]}"
-# Back to back, within KEEPALIVE_TIMEOUT (10 s): no keepalive is due.
 check "6 pings A->B, the first after a handshake" \
 	ip netns exec "$A" ping -q -c 6 -i 0.2 -w 10 "$(dp_ip4 2)"
+# Then A owes B a keepalive for the last reply, 10 s later; after it
+# neither side has anything to send.
+keepalive_sent() { [ "$(dp_peer_field "$A" wg0 transfer)" = "860	948" ]; }
+for ((i = 0; i < 300; i++)); do
+	keepalive_sent && break
+	sleep 0.1
+done
+check "A sent its keepalive (wg show transfer: 860 948)" keepalive_sent
 peer_stats "$A" wg0 "$pb" a1
 transfer=$(dp_peer_field "$A" wg0 transfer | tr '\t' ' ')
 peer_stats "$B" wg0 "$pa" b1
@@ -43,10 +51,10 @@ check_eq "A initiated one handshake and completed it, none failed" "1 1 0" \
 	"${a1[handshakes-initiated]} ${a1[handshakes-completed]} ${a1[handshakes-failed]}"
 check_eq "B completed one, as responder" "0 1" \
 	"${b1[handshakes-initiated]} ${b1[handshakes-completed]}"
-check_eq "A sent and received 7 messages (a handshake message, 6 data)" "7 7" \
-	"${a1[tx-packets]} ${a1[rx-packets]}"
-check_eq "B received and sent 7" "7 7" "${b1[rx-packets]} ${b1[tx-packets]}"
-check_eq "A sent 148 + 6 x 128 bytes and received 92 + 6 x 128" "916 860" \
+check_eq "A sent 8 messages (an initiation, 6 data, a keepalive), received 7" \
+	"8 7" "${a1[tx-packets]} ${a1[rx-packets]}"
+check_eq "B received 8 and sent 7" "8 7" "${b1[rx-packets]} ${b1[tx-packets]}"
+check_eq "A sent 148 + 6 x 128 + 32 bytes and received 92 + 6 x 128" "948 860" \
 	"${a1[tx-bytes]} ${a1[rx-bytes]}"
 check_eq "B received what A sent and sent what A received" \
 	"${a1[tx-packets]} ${a1[tx-bytes]} ${a1[rx-packets]} ${a1[rx-bytes]}" \
