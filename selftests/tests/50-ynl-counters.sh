@@ -38,12 +38,12 @@ check "6 pings A->B, the first after a handshake" \
 	ip netns exec "$A" ping -q -c 6 -i 0.2 -w 10 "$(dp_ip4 2)"
 # Then A owes B a keepalive for the last reply, 10 s later; after it
 # neither side has anything to send.
-keepalive_sent() { [ "$(dp_peer_field "$A" wg0 transfer)" = "860	948" ]; }
+keepalive_sent() { [ "$(dp_peer_field "$A" wg0 transfer)" = "860 948" ]; }
 for ((i = 0; i < 300; i++)); do
 	keepalive_sent && break
 	sleep 0.1
 done
-check "A sent its keepalive (wg show transfer: 860 948)" keepalive_sent
+check "A sent its keepalive (wg show transfer: rx 860, tx 948)" keepalive_sent
 peer_stats "$A" wg0 "$pb" a1
 transfer=$(dp_peer_field "$A" wg0 transfer | tr '\t' ' ')
 peer_stats "$B" wg0 "$pa" b1
