@@ -6,6 +6,9 @@
 #   make install               install it under /lib/modules/KVER/updates
 #   make clean
 #   make modules-all           build for every supported kernel (W=1, warnings fail)
+#   make ynl-check             are drivers/net/wg/netlink-gen.[ch] what the YNL
+#                              spec generates? (make check runs it too)
+#   make ynl-regen             regenerate them after changing the spec
 #   make check                 build for every supported kernel and run the
 #                              selftests in a VM per kernel (selftests/check.sh;
 #                              WG_KERNELS=6.1 WG_TESTS=10-config narrow it down)
@@ -41,6 +44,14 @@ check:
 modules-all:
 	@selftests/check.sh --build-only --no-apt
 
+# The kernel's YNL generator (Debian's linux-source-6.12, cached outside the
+# tree by selftests/tools/ynl.sh) on Documentation/netlink/specs/wireguard.yaml.
+ynl-check:
+	@selftests/tools/ynl.sh check
+
+ynl-regen:
+	@selftests/tools/ynl.sh regen
+
 # The newest installed 6.12 kernel (the demo and benchmarks need just one).
 DEMO_KVER = $(lastword $(sort $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/6.12*/build))))
 
@@ -63,7 +74,8 @@ bench-scale:
 	WG_KERNELS=6.12 selftests/check.sh --build-only
 	$(BENCH_SCALE)
 
-.PHONY: default all modules install clean kdir-exists check modules-all demo bench bench-scale
+.PHONY: default all modules install clean kdir-exists check modules-all ynl-check \
+	ynl-regen demo bench bench-scale
 
 # --- packaging: DKMS and the Debian package -----------------------------------
 #   make dkms-src [DESTDIR=...]  the sources DKMS builds from, into

@@ -55,7 +55,8 @@ PACKAGES=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev dwarves
 	dkms dh-dkms debhelper dpkg-dev lintian
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mips-linux-gnu
-	qemu-system-arm qemu-system-mips)
+	qemu-system-arm qemu-system-mips
+	python3-yaml python3-jsonschema python3-pyroute2)
 DEFAULT_SERIES="6.1 6.12"
 DEBUG_SERIES=6.12	# what selftests/vm/debug-kernel.sh builds
 KO_REL=drivers/net/wg/wireguard.ko
@@ -304,6 +305,19 @@ build() {
 	kfail[$kver]=$((kfail[$kver] + 1))
 	return 1
 }
+
+# The generated netlink policies are what the YNL spec says (this also
+# sets up the YNL tools' cache the VMs' tests use: selftests/tools/ynl.sh).
+if ((!intree)); then
+	if out=$(selftests/tools/ynl.sh check 2>&1); then
+		echo "ok - drivers/net/wg/netlink-gen.[ch] are current (YNL spec)"
+		total_pass=$((total_pass + 1))
+	else
+		echo "not ok - drivers/net/wg/netlink-gen.[ch] are current (YNL spec)"
+		head -n 40 <<<"$out" | sed 's/^/# /'
+		total_fail=$((total_fail + 1))
+	fi
+fi
 
 for kver in "${kernels[@]}"; do
 	kpass[$kver]=0 kfail[$kver]=0

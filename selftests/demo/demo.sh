@@ -9,7 +9,10 @@
 #
 # Both ends come up with the unmodified wg-quick from their config files.
 # The router has no Endpoint for the laptop: it learns it from the laptop's
-# handshake, and follows it when the laptop roams to another address.
+# handshake, and follows it when the laptop roams to another address. The
+# router's events (who connects, who roams) are printed as they come, by
+# selftests/tools/wgevents.py (the YNL library with our spec, as
+# `cli.py --subscribe peers` does).
 
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -53,6 +56,16 @@ echo "laptop: $CONF/home0.conf"; sed 's/^PrivateKey.*/PrivateKey = (hidden)/' "$
 
 step "wg-quick up on the router and on the laptop"
 on router wg-quick up "$CONF/wg0.conf"
+events=
+if "$HERE/../tools/ynl.sh" path >/dev/null 2>&1; then
+	# Not through on(): $! must be the watcher itself (ip netns exec
+	# execs it), so that killing it ends the sed too.
+	ip netns exec router /usr/bin/python3 "$HERE/../tools/wgevents.py" \
+		--ready "$CONF/events.ready" > >(sed -u 's/^/  router event: /') 2>&1 &
+	events=$!
+	for _ in $(seq 50); do [ -e "$CONF/events.ready" ] && break; sleep 0.1; done
+	echo "(the router watches its peers: wgevents.py --subscribe)"
+fi
 on laptop wg-quick up "$CONF/home0.conf"
 
 step "the laptop pings the NAS on the router's LAN"
@@ -66,6 +79,9 @@ ip -n laptop addr del 198.51.100.2/24 dev wan0
 ip -n laptop addr add 198.51.100.3/24 dev wan0
 on laptop ping -c 2 -W 3 10.10.10.2
 on router wg show wg0 endpoints
+
+sleep 1
+if [ -n "$events" ]; then kill "$events"; wait "$events" 2>/dev/null || true; fi
 
 step "wg-quick down"
 on laptop wg-quick down "$CONF/home0.conf"

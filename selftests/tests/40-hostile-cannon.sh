@@ -29,14 +29,20 @@
 # - nothing was authenticated or delivered: B's wg0 rx_packets, its peer's
 #   received bytes, endpoint and latest handshake, and ICMP echo requests are
 #   unchanged;
-# - the tunnel still carries ping both ways and a TCP transfer.
+# - the tunnel still carries ping both ways and a TCP transfer;
+# - B's peer counts the drops of its own data by cause (GET with
+#   peer-stats, through the YNL library): in each round, exactly what the
+#   device's causes grew by (ours only; skipped without the YNL tools).
 # The VM runner fails the run on any splat in the kernel log.
 #
 # Knobs: WG_CANNON_COUNT (100000), WG_CANNON_ROUND,
 # WG_CANNON_SEED (default 1), WG_CANNON_PACE (EVERY:USEC, the cannon's -g,
 # default 64:1000).
 . "${WG_REPO:-$(dirname "$0")/../..}/selftests/lib.sh"
+. "$WG_REPO/selftests/lib-ynl.sh"
 require_module
+ynl_ok=0
+! is_intree && have_ynl && ynl_ok=1
 
 count=${WG_CANNON_COUNT:-100000}
 seed=${WG_CANNON_SEED:-1}
@@ -171,7 +177,7 @@ rx_causes=(rx_bad_length rx_bad_type rx_bad_mac1 rx_ratelimited
 	rx_allowedips_mismatch rx_ecn_drop)
 load_causes=(rx_handshake_queue_full rx_cookie_sent rx_ratelimited rx_queue_full)
 
-declare -A before after expect kinds
+declare -A before after expect kinds pst
 sent=0 failed=0 elapsed=0
 
 # fire ARGS...: one cannon run from A; adds up its figures.
@@ -279,6 +285,16 @@ for r in "${plan[@]}"; do
 	done
 	check_eq "$t: B's peer got nothing authentic (rx bytes, endpoint, handshake)" \
 		"$peer_before" "$(peer_state)"
+	# The peer was made anew for this round: its drops are this round's.
+	if ((ynl_ok)); then
+		peer_stats "$B" wg0 "$pa" pst
+		for pair in drop-decrypt:rx_decrypt_failed drop-replay:rx_replay \
+			drop-bad-inner:rx_bad_inner drop-allowedips:rx_allowedips_mismatch; do
+			f=${pair%%:*} c=${pair#*:}
+			check_eq "$t: B's peer's $f is what $c grew by" \
+				"$((${after[eth.$c]:-0} - ${before[eth.$c]:-0}))" "${pst[$f]:-none}"
+		done
+	fi
 	age=$(($(date +%s) - hs_before))
 	diag "$t: $((SECONDS - t0)) s; handshake age at the end $age s"
 	# Nothing the cannon sent moved the session: not the replay window

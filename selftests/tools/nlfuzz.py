@@ -30,8 +30,10 @@ end of its answers is known without waiting: each must get exactly the
 answer its header asks for (an error, an ACK, a dump, or none at all).
 
 A reference parser applies the kernel's attribute validation (strict, as
-the genetlink core does for this family) and the module's own checks to the
-bytes actually sent, and predicts the verdict; for a message it expects to
+the genetlink core does for this family, with the policies generated from
+our YNL spec: GET takes only a device selector and peer-stats; the header's
+reserved field must be 0 and nlmsg_flags unambiguous) and the module's own
+checks to the bytes actually sent, and predicts the verdict; for a message it expects to
 be accepted it also predicts the device's new configuration. After every
 accepted SET (or every --verify-every-th) the configuration is read back with
 a GET dump, checked for invariants (32-byte keys, public key derived from the
@@ -150,7 +152,7 @@ def public_key(private):
     if not any(private):
         return None
     if private not in _pub_cache:
-        _pub_cache[private] = _x25519(private)
+        _pub_cache[private] = _pub_cache[clamp(private)] = _x25519(private)
     return _pub_cache[private]
 
 
@@ -305,19 +307,36 @@ def _bin(minimum, maximum=None):
 
 
 KEY = _bin(32, 32)
+# The policies generated from Documentation/netlink/specs/wireguard.yaml
+# (drivers/net/wg/netlink-gen.c). A type missing from a level's table but
+# not above its maximum is refused too ("Unsupported attribute": strict
+# validation refuses NLA_UNSPEC entries). The endpoint and the allowed IP's
+# address are any binary to the policy and checked by size in the module;
+# the minimums here give the same verdicts.
+GET, STATS = "get", "peer-stats"
 POLICIES = {
     DEV: (8, {1: _int(4), 2: ("str", 15), 3: KEY, 4: KEY,
               5: _int(4, mask=1), 6: _int(2), 7: _int(4),
               8: ("array", PEER)}),
-    PEER: (10, {1: KEY, 2: KEY, 3: _int(4, mask=7), 4: _bin(16),
+    # GET names the device, and may ask for the peers' stats.
+    GET: (64, {1: _int(4), 2: ("str", 15), 64: ("flag",)}),
+    PEER: (64, {1: KEY, 2: KEY, 3: _int(4, mask=7), 4: _bin(16),
                 5: _int(2), 6: _bin(16, 16), 7: _int(8), 8: _int(8),
-                9: ("array", AIP), 10: _int(4, maximum=1)}),
+                9: ("array", AIP), 10: _int(4, maximum=1),
+                64: ("nest", STATS)}),
     AIP: (4, {1: _int(2), 2: _bin(4), 3: _int(1, maximum=128),
               4: _int(4, mask=1)}),
+    STATS: (14, {t: _bin(16, 16) if t == 12 else _int(8)
+                 for t in range(2, 15)}),
 }
-# The kernel's own driver (Linux 6.1 and 6.12) has no WGALLOWEDIP_A_FLAGS.
-POLICIES_INTREE = dict(POLICIES, **{AIP: (3, dict(POLICIES[AIP][1]))})
+# The kernel's own driver (Linux 6.1 and 6.12): no WGALLOWEDIP_A_FLAGS, none
+# of our attributes, GET with the SET policy, no header checks.
+POLICIES_INTREE = dict(POLICIES, **{
+    AIP: (3, dict(POLICIES[AIP][1])),
+    PEER: (10, dict(POLICIES[PEER][1])),
+    GET: POLICIES[DEV]})
 del POLICIES_INTREE[AIP][1][4]
+del POLICIES_INTREE[PEER][1][64]
 
 
 def le(payload):
@@ -329,11 +348,15 @@ def check_attr(pol, atype, payload, policies):
     nested = bool(atype & nl.NLA_F_NESTED)
     if kind == "int" and len(payload) != pol[1]:
         raise Invalid("invalid attribute length")
-    if kind == "array":
+    if kind in ("array", "nest"):
         if not nested:
             raise Invalid("NLA_F_NESTED is missing")
     elif nested:
         raise Invalid("NLA_F_NESTED not expected")
+    if kind == "flag" and payload:
+        raise Invalid("a flag with a payload")
+    if kind == "nest":
+        parse_strict(payload, pol[1], policies)
     if kind == "int":
         if pol[2] is not None and le(payload) & ~pol[2]:
             raise Invalid("unknown flag bits")
@@ -387,6 +410,8 @@ def _parse_strict(data, level, policies):
         t = atype & nl.NLA_TYPE_MASK
         if t == 0 or t > maxtype:
             raise Invalid("unknown %s attribute %d" % (level, t))
+        if t not in table:
+            raise Invalid("unsupported %s attribute %d" % (level, t))
         check_attr(table[t], atype, payload, policies)
         attrs[t] = payload
     if rem > 0:
@@ -487,11 +512,13 @@ def apply_set(cfg, attrs, policies, up):
         cfg.fwmark = nl.u32(attrs[7])
     if 5 in attrs and nl.u32(attrs[5]) & WGDEVICE_F_REPLACE_PEERS:
         cfg.peers, cfg.owner = {}, {}
-    if 3 in attrs and attrs[3] != cfg.private:
+    # The key is stored clamped; the same key again changes nothing.
+    new_private = clamp(attrs[3]) if 3 in attrs and any(attrs[3]) else None
+    if 3 in attrs and new_private != cfg.private:
         pub = known_public_key(attrs[3])
         if pub in cfg.peers:
             cfg.remove_peer(pub)
-        cfg.private = attrs[3] if any(attrs[3]) else None
+        cfg.private = new_private
     for elem in elements(attrs.get(8, b"")):
         pa = parse_element(elem, PEER, policies)
         pub, flags = pa[1], nl.u32(pa[3]) if 3 in pa else 0
@@ -1467,6 +1494,14 @@ class Fuzzer:
         if nltype != self.link.family or length < 20:
             return Expect("error", **hdr)
         dump = msg.flags & nl.NLM_F_DUMP == nl.NLM_F_DUMP
+        # The genetlink core's header checks (resv_start_op 0: for every
+        # command): the reserved field is 0, and no nlmsg_flags but
+        # REQUEST, ACK, ECHO and the two bits of DUMP.
+        flags = msg.flags & ~nl.NLM_F_DUMP if dump else msg.flags
+        if not self.o["intree"] and (
+                data[18:20] != b"\0\0" or
+                flags & ~(nl.NLM_F_REQUEST | nl.NLM_F_ACK | NLM_F_ECHO)):
+            return Expect("error", **hdr)
         if msg.cmd == nl.WG_CMD_SET_DEVICE and not dump:
             op = "set"
         elif msg.cmd == nl.WG_CMD_GET_DEVICE and dump:
@@ -1475,7 +1510,8 @@ class Fuzzer:
             return Expect("error", **hdr)
         attrs = {}
         try:
-            attrs = parse_strict(data[20:length], DEV, self.policies)
+            attrs = parse_strict(data[20:length],
+                                 GET if op == "get" else DEV, self.policies)
             self.devices.select(attrs)
             if op == "get":
                 return Expect("dump", op=op)
@@ -1531,7 +1567,7 @@ class Fuzzer:
         """Compare a configuration read back with the model, which then
         takes it as its state (a kernel-chosen port, a roamed endpoint)."""
         self.count("reads", label or check)
-        clamped = self.o["intree"]
+        clamped = True     # both drivers store the private key clamped
         if known and not same_config(self.cfg, got, self.volatile, clamped):
             self.violation(check, "configuration differs from the model%s\n"
                            % self.window_text() + "\n".join(

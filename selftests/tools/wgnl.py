@@ -13,7 +13,8 @@ Usage:
   wgnl.py batch IFNAME < CASES
 
 Options: --ifindex N, --no-dev (see below), --json (get: print JSON),
---cmd-version N (the genl header's version byte, default 1).
+--cmd-version N (the genl header's version byte, default 1), --reserved N
+(its reserved field, default 0), --add-flags N (more nlmsg_flags bits).
 
 IFNAME (or --ifindex) adds WGDEVICE_A_IFNAME (or WGDEVICE_A_IFINDEX) as the
 first attribute; --no-dev sends only the ATTRs given, so a test can craft the
@@ -312,11 +313,11 @@ class GenlSocket:
         self.sock.bind((0, 0))
         self.seq = 1
 
-    def request(self, family, cmd, version, payload, flags):
+    def request(self, family, cmd, version, payload, flags, reserved=0):
         """Send one message; return the list of reply payloads (genl header
         stripped). Raises NetlinkError on a negative acknowledgement."""
         self.seq += 1
-        genl = struct.pack("=BBH", cmd, version, 0)
+        genl = struct.pack("=BBH", cmd, version, reserved)
         hdr = struct.pack("=IHHII", 16 + len(genl) + len(payload), family,
                           flags, self.seq, 0)
         self.sock.send(hdr + genl + payload)
@@ -470,7 +471,8 @@ def parse_args(argv):
     if not argv:
         raise UsageError("wgnl.py family|get|set ... (--help for more)")
     args = {"cmd": argv[0], "ifindex": None, "no_dev": False, "json": False,
-            "cmd_version": WG_GENL_VERSION, "words": []}
+            "cmd_version": WG_GENL_VERSION, "reserved": 0, "add_flags": 0,
+            "words": []}
     if args["cmd"] not in ("family", "get", "set"):
         raise UsageError("unknown command %r" % args["cmd"])
     rest = argv[1:]
@@ -479,7 +481,7 @@ def parse_args(argv):
         if arg == "--":
             args["words"] += rest
             break
-        if arg in ("--ifindex", "--cmd-version"):
+        if arg in ("--ifindex", "--cmd-version", "--reserved", "--add-flags"):
             if not rest:
                 raise UsageError("%s needs a value" % arg)
             try:
@@ -523,7 +525,8 @@ def run(sock, argv, out=sys.stdout):
         elif args["cmd"] == "get":
             replies = sock.request(family, WG_CMD_GET_DEVICE,
                                    args["cmd_version"], payload,
-                                   NLM_F_REQUEST | NLM_F_DUMP)
+                                   NLM_F_REQUEST | NLM_F_DUMP |
+                                   args["add_flags"], args["reserved"])
             dev = decode_device(replies)
             if args["json"]:
                 import json
@@ -532,7 +535,8 @@ def run(sock, argv, out=sys.stdout):
                 print_device(dev, out)
         else:
             sock.request(family, WG_CMD_SET_DEVICE, args["cmd_version"],
-                         payload, NLM_F_REQUEST | NLM_F_ACK)
+                         payload, NLM_F_REQUEST | NLM_F_ACK |
+                         args["add_flags"], args["reserved"])
         return 0, ""
     except UsageError as e:
         return 64, "usage: %s" % e

@@ -86,4 +86,17 @@ static inline struct nlattr **wg_genl_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/*
+ * [netlink.c, netlink-gen.c] Generic netlink split operations (6.2+): the
+ * generated table is of struct genl_split_ops; before 6.2 struct genl_ops
+ * has every field it sets (the GENL_CMD_CAP_* bits in .flags are ignored
+ * there). WG_GENL_OPS() names the table in a struct genl_family.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define genl_split_ops genl_ops
+#define WG_GENL_OPS(table)	.ops = (table), .n_ops = ARRAY_SIZE(table)
+#else
+#define WG_GENL_OPS(table)	.split_ops = (table), .n_split_ops = ARRAY_SIZE(table)
+#endif
+
 #endif /* _WG_COMPAT_H */

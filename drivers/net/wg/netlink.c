@@ -1,116 +1,287 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The generic netlink family "wireguard" (uapi/linux/wireguard.h).
+ * The configuration plane: GET (a dump of one device) and SET of the
+ * generic netlink family "wireguard" (include/uapi/linux/wireguard.h).
  *
- * SET is checked whole before anything is applied: the attribute policies
- * below validate every nested peer and allowed IP (the genetlink core runs
- * them before our handler), and check_set() adds the rules a policy cannot
- * say. A rejected request leaves the device exactly as it was.
+ * The genetlink core checks every request against the policies generated
+ * from Documentation/netlink/specs/wireguard.yaml (netlink-gen.c), strictly:
+ * sizes, flag masks, nesting, attributes a request may not carry, the
+ * reserved header field. What no policy can say (which device; a complete
+ * allowed IP; an endpoint of the size its family needs) is checked here
+ * before anything changes, so that a SET applies all of itself or, if any
+ * of it is refused, nothing.
  *
- * GET is a dump of one device, resumed across messages by a cursor that
- * pins the peer it stopped in.
+ * Locks: a SET holds the device's conf_lock (device.h) from its first
+ * change to its last; a dump takes it for each message it fills and
+ * keeps its place between messages with a reference to the next peer.
  */
 
+#include <crypto/algapi.h>
 #include <linux/if.h>
 #include <linux/netdevice.h>
-#include <linux/rtnetlink.h>
+#include <linux/string.h>
+#include <linux/time64.h>
 #include <net/genetlink.h>
-#include <net/sock.h>
-#include <crypto/algapi.h>
-#include <crypto/curve25519.h>
 #include <uapi/linux/wireguard.h>
 
-#include "netlink.h"
-#include "device.h"
-#include "peer.h"
-#include "peerlookup.h"
 #include "allowedips.h"
-#include "socket.h"
-#include "handshake.h"
-#include "timers.h"
-#include "tx.h"
-#include "cookie.h"
 #include "compat.h"
+#include "device.h"
+#include "events.h"
+#include "netlink.h"
+#include "netlink-gen.h"
+#include "noise.h"
+#include "peer.h"
 
-static struct genl_family genl_family;
-
-static const struct nla_policy allowedip_policy[WGALLOWEDIP_A_MAX + 1] = {
-	[WGALLOWEDIP_A_FAMILY]		= { .type = NLA_U16 },
-	[WGALLOWEDIP_A_IPADDR]		= NLA_POLICY_MIN_LEN(sizeof(struct in_addr)),
-	[WGALLOWEDIP_A_CIDR_MASK]	= NLA_POLICY_MAX(NLA_U8, 128),
-	[WGALLOWEDIP_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, __WGALLOWEDIP_F_ALL),
+/*
+ * resv_start_op 0: the core refuses a non-zero reserved header field and
+ * ambiguous nlmsg_flags for every command, not only for ones added later.
+ */
+struct genl_family wg_genl_family __ro_after_init = {
+	.name		= WG_GENL_NAME,
+	.version	= WG_GENL_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.resv_start_op	= 0,
+	WG_GENL_OPS(wireguard_nl_ops),
+	.mcgrps		= wireguard_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(wireguard_nl_mcgrps),
 };
 
-static const struct nla_policy peer_policy[WGPEER_A_MAX + 1] = {
-	[WGPEER_A_PUBLIC_KEY]		= NLA_POLICY_EXACT_LEN(WG_KEY_SIZE),
-	[WGPEER_A_PRESHARED_KEY]	= NLA_POLICY_EXACT_LEN(WG_KEY_SIZE),
-	[WGPEER_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, __WGPEER_F_ALL),
-	[WGPEER_A_ENDPOINT]		= NLA_POLICY_MIN_LEN(sizeof(struct sockaddr)),
-	[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
-	[WGPEER_A_LAST_HANDSHAKE_TIME]	= NLA_POLICY_EXACT_LEN(sizeof(struct __kernel_timespec)),
-	[WGPEER_A_RX_BYTES]		= { .type = NLA_U64 },
-	[WGPEER_A_TX_BYTES]		= { .type = NLA_U64 },
-	[WGPEER_A_ALLOWEDIPS]		= NLA_POLICY_NESTED_ARRAY(allowedip_policy),
-	[WGPEER_A_PROTOCOL_VERSION]	= NLA_POLICY_RANGE(NLA_U32, 0, 1),
-};
-
-static const struct nla_policy device_policy[WGDEVICE_A_MAX + 1] = {
-	[WGDEVICE_A_IFINDEX]		= { .type = NLA_U32 },
-	[WGDEVICE_A_IFNAME]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[WGDEVICE_A_PRIVATE_KEY]	= NLA_POLICY_EXACT_LEN(WG_KEY_SIZE),
-	[WGDEVICE_A_PUBLIC_KEY]		= NLA_POLICY_EXACT_LEN(WG_KEY_SIZE),
-	[WGDEVICE_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, __WGDEVICE_F_ALL),
-	[WGDEVICE_A_LISTEN_PORT]	= { .type = NLA_U16 },
-	[WGDEVICE_A_FWMARK]		= { .type = NLA_U32 },
-	[WGDEVICE_A_PEERS]		= NLA_POLICY_NESTED_ARRAY(peer_policy),
-};
-
-/* Returns the device with a reference held, or an ERR_PTR with extack set. */
-static struct wg_device *lookup_device(struct net *net, struct nlattr **attrs,
-				       struct netlink_ext_ack *extack)
+/*
+ * The device a request names, by exactly one of ifindex and ifname, in
+ * the requester's namespace; with a reference.
+ */
+static struct net_device *find_device(struct net *net, struct nlattr **attrs,
+				      struct netlink_ext_ack *extack)
 {
-	struct net_device *dev = NULL;
+	struct nlattr *index = attrs[WGDEVICE_A_IFINDEX];
+	struct nlattr *name = attrs[WGDEVICE_A_IFNAME];
+	struct net_device *dev;
 
-	if (attrs[WGDEVICE_A_IFINDEX] && attrs[WGDEVICE_A_IFNAME]) {
-		NL_SET_ERR_MSG(extack, "Name the device by ifindex or by ifname, not both");
+	if (!index == !name) {
+		NL_SET_ERR_MSG(extack,
+			       "name the device by one of WGDEVICE_A_IFINDEX and WGDEVICE_A_IFNAME");
 		return ERR_PTR(-EINVAL);
 	}
-	if (attrs[WGDEVICE_A_IFINDEX]) {
-		dev = dev_get_by_index(net, nla_get_u32(attrs[WGDEVICE_A_IFINDEX]));
-	} else if (attrs[WGDEVICE_A_IFNAME]) {
-		dev = dev_get_by_name(net, nla_data(attrs[WGDEVICE_A_IFNAME]));
+	if (index) {
+		dev = dev_get_by_index(net, nla_get_u32(index));
 	} else {
-		NL_SET_ERR_MSG(extack, "Missing device ifindex or ifname");
-		return ERR_PTR(-EINVAL);
-	}
+		char ifname[IFNAMSIZ];
 
+		nla_strscpy(ifname, name, sizeof(ifname));
+		dev = dev_get_by_name(net, ifname);
+	}
 	if (!dev) {
-		NL_SET_ERR_MSG_ATTR(extack, attrs[WGDEVICE_A_IFINDEX] ?:
-				    attrs[WGDEVICE_A_IFNAME],
-				    "No such device");
+		NL_SET_ERR_MSG_ATTR(extack, index ?: name, "no such device");
 		return ERR_PTR(-ENODEV);
 	}
 	if (!wg_is_our_device(dev)) {
 		dev_put(dev);
-		NL_SET_ERR_MSG_ATTR(extack, attrs[WGDEVICE_A_IFINDEX] ?:
-				    attrs[WGDEVICE_A_IFNAME],
-				    "Not a WireGuard device");
+		NL_SET_ERR_MSG_ATTR(extack, index ?: name,
+				    "the device is not a WireGuard device");
 		return ERR_PTR(-EOPNOTSUPP);
 	}
-	return netdev_priv(dev);
+	return dev;
 }
 
-/* Dump cursor, kept in netlink_callback::args. */
-enum {
-	DUMP_DEVICE,		/* struct wg_device *, device reference held */
-	DUMP_PEER,		/* struct wg_peer * to resume in, reference held */
-	DUMP_PEER_IPS_SENT,	/* allowed IPs of that peer already sent */
-	DUMP_STATE,
+static int put_sockaddr(struct sk_buff *skb, int type,
+			const struct wg_endpoint *ep)
+{
+	if (ep->sa.sa_family == AF_INET)
+		return nla_put(skb, type, sizeof(ep->in4), &ep->in4);
+	if (ep->sa.sa_family == AF_INET6)
+		return nla_put(skb, type, sizeof(ep->in6), &ep->in6);
+	return 0;
+}
+
+static int put_timespec(struct sk_buff *skb, int type, u64 wall_ns)
+{
+	struct timespec64 ts = ns_to_timespec64(wall_ns);
+	struct __kernel_timespec kts = {
+		.tv_sec = ts.tv_sec,
+		.tv_nsec = ts.tv_nsec,
+	};
+
+	return nla_put(skb, type, sizeof(kts), &kts);
+}
+
+/* ---- GET: a dump of one device ------------------------------------------ */
+
+/*
+ * Where a dump is, between its messages (in cb->ctx). @next is the peer
+ * the next message starts with, pinned by a reference; if it is removed
+ * meanwhile, the dump goes on with the first peer created after it
+ * (peers are listed in creation order, which is serial order). @skip of
+ * its allowed IPs went out already, in messages that carried its state.
+ */
+struct dump_ctx {
+	struct net_device *dev;
+	struct wg_peer *next;
+	u64 next_serial;
+	u32 skip;
+	u8 started:1;	/* the first message (device attributes) went out */
+	u8 continued:1;	/* @next's state went out, its allowed IPs go on */
+	u8 done:1;
+	u8 stats:1;	/* WGDEVICE_A_PEER_STATS asked for */
+	u8 keys:1;	/* the requester may see keys */
 };
 
-enum { DUMP_FIRST, DUMP_PEERS, DUMP_DONE };
+static_assert(sizeof(struct dump_ctx) <= sizeof_field(struct netlink_callback, ctx));
 
-static int put_allowedip(struct sk_buff *skb, const struct allowedips_node *node)
+int wg_get_device_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = wg_genl_dump_attrs(cb);
+	struct dump_ctx *ctx = (void *)cb->ctx;
+	struct net_device *dev;
+
+	dev = find_device(sock_net(cb->skb->sk), attrs, cb->extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->dev = dev;
+	ctx->stats = nla_get_flag(attrs[WGDEVICE_A_PEER_STATS]);
+	ctx->keys = netlink_ns_capable(cb->skb, dev_net(dev)->user_ns,
+				       CAP_NET_ADMIN);
+	return 0;
+}
+
+int wg_get_device_done(struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = (void *)cb->ctx;
+
+	if (ctx->next)
+		wg_peer_put(ctx->next);
+	dev_put(ctx->dev);
+	return 0;
+}
+
+/* Changes with every peer added or removed and every allowed IP change. */
+static u32 config_generation(struct wg_device *wg)
+{
+	return (u32)(wg->allowedips.seq + wg->peer_serial + wg->npeers);
+}
+
+static void pin(struct dump_ctx *ctx, struct wg_peer *peer)
+{
+	if (ctx->next == peer)
+		return;
+	if (ctx->next)
+		wg_peer_put(ctx->next);
+	ctx->next = peer ? wg_peer_get(peer) : NULL;
+	if (peer)
+		ctx->next_serial = peer->serial;
+}
+
+static struct wg_peer *next_peer(struct wg_device *wg, struct wg_peer *peer)
+{
+	if (list_is_last(&peer->node, &wg->peers))
+		return NULL;
+	return list_next_entry(peer, node);
+}
+
+static struct wg_peer *resume(struct wg_device *wg, struct dump_ctx *ctx)
+{
+	struct wg_peer *peer = ctx->next;
+
+	if (!peer || !test_bit(WG_PEER_DEAD, &peer->flags))
+		return peer;
+	/* Removed since the last message: carry on after it. */
+	ctx->skip = 0;
+	ctx->continued = 0;
+	list_for_each_entry(peer, &wg->peers, node)
+		if (peer->serial > ctx->next_serial)
+			return peer;
+	return NULL;
+}
+
+static int put_device_attrs(struct sk_buff *skb, struct wg_device *wg,
+			    const struct dump_ctx *ctx)
+{
+	const struct noise_static *id = wg_identity(wg);
+
+	if (nla_put_u16(skb, WGDEVICE_A_LISTEN_PORT, wg->port) ||
+	    nla_put_u32(skb, WGDEVICE_A_FWMARK, wg->fwmark))
+		return -EMSGSIZE;
+	if (!id)
+		return 0;
+	if (ctx->keys &&
+	    nla_put(skb, WGDEVICE_A_PRIVATE_KEY, WG_KEY_LEN, id->priv))
+		return -EMSGSIZE;
+	return nla_put(skb, WGDEVICE_A_PUBLIC_KEY, WG_KEY_LEN, id->pub);
+}
+
+static const struct {
+	u16 type;
+	u8 counter;
+} stat_attrs[] = {
+	{ WGPEER_STATS_A_RX_PACKETS, WG_PC_RX_PACKETS },
+	{ WGPEER_STATS_A_TX_PACKETS, WG_PC_TX_PACKETS },
+	{ WGPEER_STATS_A_HANDSHAKES_INITIATED, WG_PC_HS_INITIATED },
+	{ WGPEER_STATS_A_HANDSHAKES_COMPLETED, WG_PC_HS_COMPLETED },
+	{ WGPEER_STATS_A_HANDSHAKES_FAILED, WG_PC_HS_FAILED },
+	{ WGPEER_STATS_A_DROP_DECRYPT, WG_PC_DROP_DECRYPT },
+	{ WGPEER_STATS_A_DROP_REPLAY, WG_PC_DROP_REPLAY },
+	{ WGPEER_STATS_A_DROP_ALLOWEDIPS, WG_PC_DROP_ALLOWEDIPS },
+	{ WGPEER_STATS_A_DROP_BAD_INNER, WG_PC_DROP_BAD_INNER },
+	{ WGPEER_STATS_A_DROP_STAGED, WG_PC_DROP_STAGED },
+};
+
+static int put_peer_stats(struct sk_buff *skb, struct wg_peer *peer)
+{
+	struct nlattr *nest = nla_nest_start(skb, WGPEER_A_STATS);
+	unsigned int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(stat_attrs); i++)
+		if (nla_put_u64_64bit(skb, stat_attrs[i].type,
+				      atomic64_read(&peer->counters[stat_attrs[i].counter]),
+				      WGPEER_STATS_A_PAD))
+			return -EMSGSIZE;
+	if (put_timespec(skb, WGPEER_STATS_A_LAST_ROAM_TIME,
+			 READ_ONCE(peer->last_roam_wall)) ||
+	    nla_put_u64_64bit(skb, WGPEER_STATS_A_EVENTS_SENT,
+			      (u32)atomic_read(&peer->events.sent),
+			      WGPEER_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGPEER_STATS_A_EVENTS_SUPPRESSED,
+			      (u32)atomic_read(&peer->events.suppressed),
+			      WGPEER_STATS_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Everything about a peer but its public key and allowed IPs. */
+static int put_peer_state(struct sk_buff *skb, struct wg_peer *peer,
+			  const struct dump_ctx *ctx)
+{
+	static const u8 no_key[WG_KEY_LEN];
+	struct wg_endpoint ep;
+
+	wg_peer_get_endpoint(peer, &ep);
+	if (nla_put(skb, WGPEER_A_PRESHARED_KEY, WG_KEY_LEN,
+		    ctx->keys ? peer->psk : no_key) ||
+	    put_sockaddr(skb, WGPEER_A_ENDPOINT, &ep) ||
+	    nla_put_u16(skb, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
+			READ_ONCE(peer->clock.persistent_keepalive)) ||
+	    put_timespec(skb, WGPEER_A_LAST_HANDSHAKE_TIME,
+			 READ_ONCE(peer->last_handshake_wall)) ||
+	    nla_put_u64_64bit(skb, WGPEER_A_RX_BYTES,
+			      atomic64_read(&peer->counters[WG_PC_RX_BYTES]),
+			      WGPEER_A_UNSPEC) ||
+	    nla_put_u64_64bit(skb, WGPEER_A_TX_BYTES,
+			      atomic64_read(&peer->counters[WG_PC_TX_BYTES]),
+			      WGPEER_A_UNSPEC) ||
+	    nla_put_u32(skb, WGPEER_A_PROTOCOL_VERSION, 1))
+		return -EMSGSIZE;
+	if (ctx->stats)
+		return put_peer_stats(skb, peer);
+	return 0;
+}
+
+static int put_allowedip(struct sk_buff *skb, struct allowedips_node *node)
 {
 	struct nlattr *nest;
 	u8 ip[16], cidr;
@@ -120,10 +291,9 @@ static int put_allowedip(struct sk_buff *skb, const struct allowedips_node *node
 	nest = nla_nest_start(skb, 0);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u8(skb, WGALLOWEDIP_A_CIDR_MASK, cidr) ||
-	    nla_put_u16(skb, WGALLOWEDIP_A_FAMILY, family) ||
-	    nla_put(skb, WGALLOWEDIP_A_IPADDR, family == AF_INET6 ?
-		    sizeof(struct in6_addr) : sizeof(struct in_addr), ip)) {
+	if (nla_put_u16(skb, WGALLOWEDIP_A_FAMILY, family) ||
+	    nla_put(skb, WGALLOWEDIP_A_IPADDR, family == AF_INET6 ? 16 : 4, ip) ||
+	    nla_put_u8(skb, WGALLOWEDIP_A_CIDR_MASK, cidr)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -131,576 +301,519 @@ static int put_allowedip(struct sk_buff *skb, const struct allowedips_node *node
 	return 0;
 }
 
-static int put_peer_info(struct sk_buff *skb, struct wg_peer *peer,
-			 bool with_keys)
-{
-	struct timespec64 ts = ns_to_timespec64(READ_ONCE(peer->last_handshake_wall));
-	struct wg_endpoint ep;
-	struct __kernel_timespec last_handshake = {
-		.tv_sec = ts.tv_sec, .tv_nsec = ts.tv_nsec
-	};
-	int ret = 0;
-
-	if (with_keys && nla_put(skb, WGPEER_A_PRESHARED_KEY, WG_KEY_SIZE,
-				 peer->psk))
-		return -EMSGSIZE;
-
-	if (nla_put(skb, WGPEER_A_LAST_HANDSHAKE_TIME, sizeof(last_handshake),
-		    &last_handshake) ||
-	    nla_put_u16(skb, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
-			peer->clock.persistent_keepalive) ||
-	    nla_put_u64_64bit(skb, WGPEER_A_TX_BYTES,
-			      atomic64_read(&peer->counters[WG_PC_TX_BYTES]), WGPEER_A_UNSPEC) ||
-	    nla_put_u64_64bit(skb, WGPEER_A_RX_BYTES,
-			      atomic64_read(&peer->counters[WG_PC_RX_BYTES]), WGPEER_A_UNSPEC) ||
-	    nla_put_u32(skb, WGPEER_A_PROTOCOL_VERSION, 1))
-		return -EMSGSIZE;
-
-	wg_peer_get_endpoint(peer, &ep);
-	if (ep.sa.sa_family == AF_INET)
-		ret = nla_put(skb, WGPEER_A_ENDPOINT, sizeof(ep.in4), &ep.in4);
-	else if (ep.sa.sa_family == AF_INET6)
-		ret = nla_put(skb, WGPEER_A_ENDPOINT, sizeof(ep.in6), &ep.in6);
-	return ret;
-}
+enum { PEER_DONE, PEER_PARTIAL, PEER_NONE };
 
 /*
- * Puts one peer, or as much of it as fits. The first part carries all of
- * the peer's attributes; a continuation carries only its public key and
- * more allowed IPs, which userspace appends to the same peer. Returns 0 when
- * the peer is complete, or -EMSGSIZE with *ips_sent advanced.
+ * One element of WGDEVICE_A_PEERS: the whole peer (PEER_DONE), or as much
+ * as fits (PEER_PARTIAL: ctx->skip and ctx->continued say where it goes
+ * on), or nothing (PEER_NONE).
  */
 static int put_peer(struct sk_buff *skb, struct wg_peer *peer,
-		    unsigned long *ips_sent, bool with_keys)
+		    struct dump_ctx *ctx)
 {
 	struct allowedips_node *node;
-	struct nlattr *peer_nest, *ips_nest;
-	unsigned long skip, fitted = 0;
+	struct nlattr *elem, *aips;
+	u32 i = 0, sent = 0;
 
-	peer_nest = nla_nest_start(skb, 0);
-	if (!peer_nest)
-		return -EMSGSIZE;
-	if (nla_put(skb, WGPEER_A_PUBLIC_KEY, WG_KEY_SIZE,
-		    peer->public_key))
-		goto err_cancel_peer;
-	if (!*ips_sent && put_peer_info(skb, peer, with_keys))
-		goto err_cancel_peer;
-
+	elem = nla_nest_start(skb, 0);
+	if (!elem)
+		return PEER_NONE;
+	if (nla_put(skb, WGPEER_A_PUBLIC_KEY, WG_KEY_LEN, peer->public_key))
+		goto cancel;
+	if (!ctx->continued && put_peer_state(skb, peer, ctx))
+		goto cancel;
 	node = wg_allowedips_first(peer);
-	for (skip = *ips_sent; node && skip; --skip)
-		node = wg_allowedips_next(peer, node);
-	if (!node)
-		goto done;
-
-	ips_nest = nla_nest_start(skb, WGPEER_A_ALLOWEDIPS);
-	if (!ips_nest)
-		goto err_cancel_peer;
-	for (; node; node = wg_allowedips_next(peer, node)) {
-		if (put_allowedip(skb, node))
-			break;
-		++fitted;
-	}
-	if (!fitted) {
-		/* Not one more address fits: begin this peer anew next time. */
-		nla_nest_cancel(skb, ips_nest);
-		goto err_cancel_peer;
-	}
-	nla_nest_end(skb, ips_nest);
-	*ips_sent += fitted;
 	if (node) {
-		nla_nest_end(skb, peer_nest);
-		return -EMSGSIZE;
+		aips = nla_nest_start(skb, WGPEER_A_ALLOWEDIPS);
+		if (!aips)
+			goto cancel;
+		for (; node; node = wg_allowedips_next(peer, node)) {
+			if (i++ < ctx->skip)
+				continue;
+			if (put_allowedip(skb, node))
+				break;
+			sent++;
+		}
+		nla_nest_end(skb, aips);
+		if (node) {
+			/* Its state alone is progress; a continuation is not. */
+			if (ctx->continued && !sent)
+				goto cancel;
+			nla_nest_end(skb, elem);
+			ctx->skip += sent;
+			ctx->continued = 1;
+			return PEER_PARTIAL;
+		}
 	}
-done:
-	nla_nest_end(skb, peer_nest);
-	*ips_sent = 0;
-	return 0;
+	nla_nest_end(skb, elem);
+	ctx->skip = 0;
+	ctx->continued = 0;
+	return PEER_DONE;
 
-err_cancel_peer:
-	nla_nest_cancel(skb, peer_nest);
+cancel:
+	nla_nest_cancel(skb, elem);
+	return PEER_NONE;
+}
+
+int wireguard_nl_get_device_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = (void *)cb->ctx;
+	struct net_device *dev = ctx->dev;
+	struct wg_device *wg = wg_from_dev(dev);
+	bool first = !ctx->started;
+	struct wg_peer *peer;
+	struct nlattr *peers;
+	int ret, n = 0;
+	void *hdr;
+
+	if (ctx->done)
+		return 0;
+	mutex_lock(&wg->conf_lock);
+	cb->seq = config_generation(wg);
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &wg_genl_family, NLM_F_MULTI, WG_CMD_GET_DEVICE);
+	if (!hdr)
+		goto err_size;
+	genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u32(skb, WGDEVICE_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, WGDEVICE_A_IFNAME, dev->name))
+		goto err_cancel;
+	if (first) {
+		if (put_device_attrs(skb, wg, ctx))
+			goto err_cancel;
+		ctx->started = 1;
+		peer = list_first_entry_or_null(&wg->peers, struct wg_peer, node);
+	} else {
+		peer = resume(wg, ctx);
+	}
+
+	if (peer) {
+		peers = nla_nest_start(skb, WGDEVICE_A_PEERS);
+		if (!peers)
+			goto err_cancel;
+		for (; peer; peer = next_peer(wg, peer)) {
+			ret = put_peer(skb, peer, ctx);
+			if (ret == PEER_NONE)
+				break;
+			n++;
+			if (ret == PEER_PARTIAL)
+				break;
+		}
+		if (n) {
+			nla_nest_end(skb, peers);
+		} else {
+			nla_nest_cancel(skb, peers);
+			/* Not one peer fits a message of its own. */
+			if (!first)
+				goto err_cancel;
+		}
+	}
+	pin(ctx, peer);
+	if (!peer)
+		ctx->done = 1;
+	genlmsg_end(skb, hdr);
+	mutex_unlock(&wg->conf_lock);
+	return skb->len;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+err_size:
+	mutex_unlock(&wg->conf_lock);
 	return -EMSGSIZE;
 }
 
-static int put_device_info(struct sk_buff *skb, struct wg_device *wg,
-			   bool with_keys)
-{
-	const struct noise_static *st = wg_identity(wg);
+/* ---- SET ------------------------------------------------------------------ */
 
-	if (nla_put_u16(skb, WGDEVICE_A_LISTEN_PORT, wg->port) ||
-	    nla_put_u32(skb, WGDEVICE_A_FWMARK, wg->fwmark))
-		return -EMSGSIZE;
-	if (st && ((with_keys && nla_put(skb, WGDEVICE_A_PRIVATE_KEY,
-					 WG_KEY_SIZE, st->priv)) ||
-		   nla_put(skb, WGDEVICE_A_PUBLIC_KEY, WG_KEY_SIZE, st->pub)))
-		return -EMSGSIZE;
-	return 0;
-}
+/* What one element of WGDEVICE_A_PEERS asks for. */
+struct peer_req {
+	const struct nlattr *elem;
+	const u8 *public_key;
+	const u8 *psk;
+	const struct nlattr *endpoint;
+	const struct nlattr *keepalive;
+	const struct nlattr *allowedips;
+	u32 flags;
+};
 
-static int wg_get_device_start(struct netlink_callback *cb)
-{
-	struct wg_device *wg;
-
-	wg = lookup_device(sock_net(cb->skb->sk), wg_genl_dump_attrs(cb),
-			   cb->extack);
-	if (IS_ERR(wg))
-		return PTR_ERR(wg);
-	cb->args[DUMP_DEVICE] = (long)wg;
-	cb->args[DUMP_PEER] = 0;
-	cb->args[DUMP_PEER_IPS_SENT] = 0;
-	cb->args[DUMP_STATE] = DUMP_FIRST;
-	return 0;
-}
-
-/* Where to resume: the pinned peer, or its successor if it was removed. */
-static struct wg_peer *dump_resume_peer(struct wg_device *wg,
-					struct netlink_callback *cb)
-{
-	struct wg_peer *cursor = (struct wg_peer *)cb->args[DUMP_PEER];
-	struct wg_peer *peer;
-
-	if (cb->args[DUMP_STATE] == DUMP_FIRST || !cursor)
-		return list_first_entry_or_null(&wg->peers,
-						struct wg_peer, node);
-	if (!test_bit(WG_PEER_DEAD, &cursor->flags))
-		return cursor;
-	cb->args[DUMP_PEER_IPS_SENT] = 0;
-	list_for_each_entry(peer, &wg->peers, node)
-		if (peer->serial > cursor->serial)
-			return peer;
-	return NULL;
-}
-
-static void dump_set_cursor(struct netlink_callback *cb, struct wg_peer *peer)
-{
-	struct wg_peer *old = (struct wg_peer *)cb->args[DUMP_PEER];
-
-	if (old == peer)
-		return;
-	cb->args[DUMP_PEER] = (long)(peer ? wg_peer_get(peer) : NULL);
-	wg_peer_put(old);
-}
-
-static int wg_get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct wg_device *wg = (struct wg_device *)cb->args[DUMP_DEVICE];
-	bool with_keys = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
-	struct nlattr *peers_nest;
-	struct wg_peer *peer;
-	unsigned int done = 0;
-	void *hdr;
-	int ret = -EMSGSIZE;
-
-	if (cb->args[DUMP_STATE] == DUMP_DONE)
-		return 0;
-
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &genl_family, NLM_F_MULTI, WG_CMD_GET_DEVICE);
-	if (!hdr)
-		return -EMSGSIZE;
-
-	mutex_lock(&wg->conf_lock);
-	if (nla_put_u32(skb, WGDEVICE_A_IFINDEX, wg->dev->ifindex) ||
-	    nla_put_string(skb, WGDEVICE_A_IFNAME, wg->dev->name))
-		goto err_unlock;
-	if (cb->args[DUMP_STATE] == DUMP_FIRST &&
-	    put_device_info(skb, wg, with_keys))
-		goto err_unlock;
-
-	peer = dump_resume_peer(wg, cb);
-	if (!peer)
-		goto finished;
-
-	peers_nest = nla_nest_start(skb, WGDEVICE_A_PEERS);
-	if (!peers_nest)
-		goto err_unlock;
-	list_for_each_entry_from(peer, &wg->peers, node) {
-		unsigned long before = cb->args[DUMP_PEER_IPS_SENT];
-
-		if (!put_peer(skb, peer,
-			      (unsigned long *)&cb->args[DUMP_PEER_IPS_SENT],
-			      with_keys)) {
-			++done;
-			continue;
-		}
-		/* Out of room: resume in this peer next time. */
-		if (cb->args[DUMP_PEER_IPS_SENT] != before)
-			++done;
-		if (!done)
-			goto err_unlock;	/* not even one peer fits */
-		nla_nest_end(skb, peers_nest);
-		dump_set_cursor(cb, peer);
-		cb->args[DUMP_STATE] = DUMP_PEERS;
-		goto out;
-	}
-	nla_nest_end(skb, peers_nest);
-
-finished:
-	dump_set_cursor(cb, NULL);
-	cb->args[DUMP_STATE] = DUMP_DONE;
-out:
-	mutex_unlock(&wg->conf_lock);
-	genlmsg_end(skb, hdr);
-	return skb->len;
-
-err_unlock:
-	mutex_unlock(&wg->conf_lock);
-	genlmsg_cancel(skb, hdr);
-	return ret;
-}
-
-static int wg_get_device_done(struct netlink_callback *cb)
-{
-	struct wg_device *wg = (struct wg_device *)cb->args[DUMP_DEVICE];
-
-	dump_set_cursor(cb, NULL);
-	if (wg)
-		dev_put(wg->dev);
-	return 0;
-}
-
-/* The rules a policy cannot express, checked before anything is applied. */
-static int check_allowedip(struct nlattr *nla, struct netlink_ext_ack *extack)
-{
-	struct nlattr *attrs[WGALLOWEDIP_A_MAX + 1];
+/* One element of WGPEER_A_ALLOWEDIPS. */
+struct allowedip_req {
+	const struct nlattr *addr;
 	u16 family;
 	u8 cidr;
-	int ret;
+	u32 flags;
+};
 
-	ret = nla_parse_nested(attrs, WGALLOWEDIP_A_MAX, nla, allowedip_policy,
-			       extack);
-	if (ret)
-		return ret;
-	if (!attrs[WGALLOWEDIP_A_FAMILY] || !attrs[WGALLOWEDIP_A_IPADDR] ||
-	    !attrs[WGALLOWEDIP_A_CIDR_MASK]) {
-		NL_SET_ERR_MSG_ATTR(extack, nla,
-				    "Allowed IP needs a family, an address and a CIDR mask");
+/*
+ * The attributes of an element of a nested array, the last of a type
+ * winning, as nla_parse() would give them: the policy has checked them.
+ */
+static int read_peer(const struct nlattr *elem, struct peer_req *p,
+		     struct netlink_ext_ack *extack)
+{
+	const struct nlattr *a;
+	int rem;
+
+	memset(p, 0, sizeof(*p));
+	p->elem = elem;
+	if (!(elem->nla_type & NLA_F_NESTED)) {
+		NL_SET_ERR_MSG_ATTR(extack, elem, "NLA_F_NESTED is missing");
 		return -EINVAL;
 	}
-	family = nla_get_u16(attrs[WGALLOWEDIP_A_FAMILY]);
-	cidr = nla_get_u8(attrs[WGALLOWEDIP_A_CIDR_MASK]);
-	if (family == AF_INET) {
-		if (nla_len(attrs[WGALLOWEDIP_A_IPADDR]) != sizeof(struct in_addr)) {
-			NL_SET_ERR_MSG_ATTR(extack, attrs[WGALLOWEDIP_A_IPADDR],
-					    "IPv4 allowed IP must be 4 bytes");
+	nla_for_each_nested(a, elem, rem) {
+		switch (nla_type(a)) {
+		case WGPEER_A_PUBLIC_KEY:
+			p->public_key = nla_data(a);
+			break;
+		case WGPEER_A_PRESHARED_KEY:
+			p->psk = nla_data(a);
+			break;
+		case WGPEER_A_FLAGS:
+			p->flags = nla_get_u32(a);
+			break;
+		case WGPEER_A_ENDPOINT:
+			p->endpoint = a;
+			break;
+		case WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
+			p->keepalive = a;
+			break;
+		case WGPEER_A_ALLOWEDIPS:
+			p->allowedips = a;
+			break;
+		}
+	}
+	if (!p->public_key) {
+		NL_SET_ERR_MSG_ATTR(extack, elem,
+				    "a peer needs WGPEER_A_PUBLIC_KEY");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int read_allowedip(const struct nlattr *elem, struct allowedip_req *r,
+			  struct netlink_ext_ack *extack)
+{
+	bool family = false, cidr = false;
+	const struct nlattr *a;
+	int rem;
+
+	memset(r, 0, sizeof(*r));
+	if (!(elem->nla_type & NLA_F_NESTED)) {
+		NL_SET_ERR_MSG_ATTR(extack, elem, "NLA_F_NESTED is missing");
+		return -EINVAL;
+	}
+	nla_for_each_nested(a, elem, rem) {
+		switch (nla_type(a)) {
+		case WGALLOWEDIP_A_FAMILY:
+			r->family = nla_get_u16(a);
+			family = true;
+			break;
+		case WGALLOWEDIP_A_IPADDR:
+			r->addr = a;
+			break;
+		case WGALLOWEDIP_A_CIDR_MASK:
+			r->cidr = nla_get_u8(a);
+			cidr = true;
+			break;
+		case WGALLOWEDIP_A_FLAGS:
+			r->flags = nla_get_u32(a);
+			break;
+		}
+	}
+	if (!family || !r->addr || !cidr) {
+		NL_SET_ERR_MSG_ATTR(extack, elem,
+				    "an allowed IP needs a family, an address and a cidr mask");
+		return -EINVAL;
+	}
+	if (r->family == AF_INET) {
+		if (nla_len(r->addr) != sizeof(struct in_addr) || r->cidr > 32) {
+			NL_SET_ERR_MSG_ATTR(extack, elem,
+					    "an IPv4 allowed IP has 4 bytes and a cidr mask of 32 at most");
 			return -EINVAL;
 		}
-		if (cidr > 32) {
-			NL_SET_ERR_MSG_ATTR(extack, attrs[WGALLOWEDIP_A_CIDR_MASK],
-					    "IPv4 CIDR mask must be at most 32");
-			return -EINVAL;
-		}
-	} else if (family == AF_INET6) {
-		if (nla_len(attrs[WGALLOWEDIP_A_IPADDR]) != sizeof(struct in6_addr)) {
-			NL_SET_ERR_MSG_ATTR(extack, attrs[WGALLOWEDIP_A_IPADDR],
-					    "IPv6 allowed IP must be 16 bytes");
+	} else if (r->family == AF_INET6) {
+		if (nla_len(r->addr) != sizeof(struct in6_addr)) {
+			NL_SET_ERR_MSG_ATTR(extack, r->addr,
+					    "an IPv6 allowed IP has 16 bytes");
 			return -EINVAL;
 		}
 	} else {
-		NL_SET_ERR_MSG_ATTR(extack, attrs[WGALLOWEDIP_A_FAMILY],
-				    "Allowed IP family must be AF_INET or AF_INET6");
+		NL_SET_ERR_MSG_ATTR(extack, elem,
+				    "an allowed IP is AF_INET or AF_INET6");
 		return -EAFNOSUPPORT;
 	}
 	return 0;
 }
 
-static int check_endpoint(struct nlattr *nla, struct netlink_ext_ack *extack)
+static int check_endpoint(const struct nlattr *a, struct netlink_ext_ack *extack)
 {
-	const struct sockaddr *addr = nla_data(nla);
-	int len = nla_len(nla);
+	const struct sockaddr *sa = nla_data(a);
+	int len = nla_len(a);
 
-	if ((addr->sa_family == AF_INET && len == sizeof(struct sockaddr_in)) ||
-	    (addr->sa_family == AF_INET6 && len == sizeof(struct sockaddr_in6)))
+	if ((len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) ||
+	    (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6))
 		return 0;
-	if (addr->sa_family != AF_INET && addr->sa_family != AF_INET6) {
-		NL_SET_ERR_MSG_ATTR(extack, nla,
-				    "Endpoint family must be AF_INET or AF_INET6");
-		return -EAFNOSUPPORT;
-	}
-	NL_SET_ERR_MSG_ATTR(extack, nla,
-			    "Endpoint must be a struct sockaddr_in or sockaddr_in6");
+	NL_SET_ERR_MSG_ATTR(extack, a,
+			    "an endpoint is a struct sockaddr_in or a struct sockaddr_in6");
 	return -EINVAL;
 }
 
-static int check_peer(struct nlattr *nla, struct netlink_ext_ack *extack)
+/* Everything a SET's peers say that no policy checks; changes nothing. */
+static int check_peers(const struct nlattr *peers, struct netlink_ext_ack *extack)
 {
-	struct nlattr *attrs[WGPEER_A_MAX + 1], *ip;
-	int ret, rem;
+	const struct nlattr *elem, *ip;
+	struct allowedip_req r;
+	struct peer_req p;
+	int rem, rem2, err;
 
-	ret = nla_parse_nested(attrs, WGPEER_A_MAX, nla, peer_policy, extack);
-	if (ret)
-		return ret;
-	if (!attrs[WGPEER_A_PUBLIC_KEY]) {
-		NL_SET_ERR_MSG_ATTR(extack, nla, "Peer needs a public key");
-		return -EINVAL;
-	}
-	if (attrs[WGPEER_A_ENDPOINT]) {
-		ret = check_endpoint(attrs[WGPEER_A_ENDPOINT], extack);
-		if (ret)
-			return ret;
-	}
-	if (attrs[WGPEER_A_ALLOWEDIPS]) {
-		nla_for_each_nested(ip, attrs[WGPEER_A_ALLOWEDIPS], rem) {
-			ret = check_allowedip(ip, extack);
-			if (ret)
-				return ret;
+	nla_for_each_nested(elem, peers, rem) {
+		err = read_peer(elem, &p, extack);
+		if (err)
+			return err;
+		if (p.endpoint) {
+			err = check_endpoint(p.endpoint, extack);
+			if (err)
+				return err;
+		}
+		if (!p.allowedips)
+			continue;
+		nla_for_each_nested(ip, p.allowedips, rem2) {
+			err = read_allowedip(ip, &r, extack);
+			if (err)
+				return err;
 		}
 	}
 	return 0;
 }
 
-static int check_set(struct genl_info *info)
+/* Keeps the first @cidr bits of @ip (@len bytes). */
+static void mask_prefix(u8 *ip, unsigned int len, u8 cidr)
 {
-	struct nlattr *peer;
-	int ret, rem;
+	unsigned int i;
 
-	if (!info->attrs[WGDEVICE_A_PEERS])
-		return 0;
-	nla_for_each_nested(peer, info->attrs[WGDEVICE_A_PEERS], rem) {
-		ret = check_peer(peer, info->extack);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	for (i = 0; i < len; i++, cidr = cidr > 8 ? cidr - 8 : 0)
+		if (cidr < 8)
+			ip[i] &= (u8)(0xff00 >> cidr);
 }
 
-static int set_allowedip(struct wg_device *wg, struct wg_peer *peer,
-			 struct nlattr *nla, struct netlink_ext_ack *extack)
+static int apply_allowedip(struct wg_device *wg, struct wg_peer *peer,
+			   const struct allowedip_req *r)
 {
-	struct nlattr *attrs[WGALLOWEDIP_A_MAX + 1];
-	struct mutex *lock = &wg->conf_lock;
-	u32 flags = 0;
-	u16 family;
-	u8 cidr;
-	int ret;
+	bool remove = r->flags & WGALLOWEDIP_F_REMOVE_ME;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} ip;
+	int err;
 
-	ret = nla_parse_nested(attrs, WGALLOWEDIP_A_MAX, nla, allowedip_policy,
-			       extack);
-	if (ret)
-		return ret;
-	family = nla_get_u16(attrs[WGALLOWEDIP_A_FAMILY]);
-	cidr = nla_get_u8(attrs[WGALLOWEDIP_A_CIDR_MASK]);
-	if (attrs[WGALLOWEDIP_A_FLAGS])
-		flags = nla_get_u32(attrs[WGALLOWEDIP_A_FLAGS]);
-
-	if (family == AF_INET) {
-		const struct in_addr *ip = nla_data(attrs[WGALLOWEDIP_A_IPADDR]);
-
-		if (flags & WGALLOWEDIP_F_REMOVE_ME)
-			ret = wg_allowedips_remove_v4(&wg->allowedips, ip,
-						      cidr, peer, lock);
-		else
-			ret = wg_allowedips_insert_v4(&wg->allowedips, ip,
-						      cidr, peer, lock);
-	} else {
-		const struct in6_addr *ip = nla_data(attrs[WGALLOWEDIP_A_IPADDR]);
-
-		if (flags & WGALLOWEDIP_F_REMOVE_ME)
-			ret = wg_allowedips_remove_v6(&wg->allowedips, ip,
-						      cidr, peer, lock);
-		else
-			ret = wg_allowedips_insert_v6(&wg->allowedips, ip,
-						      cidr, peer, lock);
-	}
-	if (ret)
-		NL_SET_ERR_MSG_ATTR(extack, nla, "Could not update allowed IP");
-	return ret;
-}
-
-static void set_endpoint(struct wg_peer *peer, struct nlattr *nla)
-{
-	const struct sockaddr *addr = nla_data(nla);
-	struct wg_endpoint endpoint = { };
-
-	/* check_endpoint() matched the length to the family already. */
-	if (addr->sa_family == AF_INET)
-		memcpy(&endpoint.in4, addr, sizeof(endpoint.in4));
+	memcpy(&ip, nla_data(r->addr), nla_len(r->addr));
+	mask_prefix((u8 *)&ip, nla_len(r->addr), r->cidr);
+	if (r->family == AF_INET && remove)
+		err = wg_allowedips_remove_v4(&wg->allowedips, &ip.v4, r->cidr,
+					      peer, &wg->conf_lock);
+	else if (r->family == AF_INET)
+		err = wg_allowedips_insert_v4(&wg->allowedips, &ip.v4, r->cidr,
+					      peer, &wg->conf_lock);
+	else if (remove)
+		err = wg_allowedips_remove_v6(&wg->allowedips, &ip.v6, r->cidr,
+					      peer, &wg->conf_lock);
 	else
-		memcpy(&endpoint.in6, addr, sizeof(endpoint.in6));
-	wg_peer_set_endpoint(peer, &endpoint, NULL);
+		err = wg_allowedips_insert_v6(&wg->allowedips, &ip.v6, r->cidr,
+					      peer, &wg->conf_lock);
+	/* Removing a prefix the peer does not have changes nothing. */
+	if (remove && err != -ENOMEM)
+		err = 0;
+	return err;
 }
 
-static int set_peer(struct wg_device *wg, struct nlattr *nla,
-		    struct list_head *dead, struct netlink_ext_ack *extack)
+/*
+ * Applies one (checked) element of WGDEVICE_A_PEERS, in the order the
+ * uapi header gives. @self is our public key (NULL: none).
+ */
+static int apply_peer(struct wg_device *wg, const struct nlattr *elem,
+		      const u8 *self, struct list_head *dead,
+		      struct netlink_ext_ack *extack)
 {
-	struct nlattr *attrs[WGPEER_A_MAX + 1], *ip;
-	const u8 *public_key, *preshared_key = NULL;
+	const struct nlattr *ip;
+	struct allowedip_req r;
 	struct wg_peer *peer;
-	u32 flags = 0;
-	int ret, rem;
+	struct peer_req p;
+	bool created = false;
+	int rem, err;
 
-	ret = nla_parse_nested(attrs, WGPEER_A_MAX, nla, peer_policy, extack);
-	if (ret)
-		return ret;
-	public_key = nla_data(attrs[WGPEER_A_PUBLIC_KEY]);
-	if (attrs[WGPEER_A_PRESHARED_KEY])
-		preshared_key = nla_data(attrs[WGPEER_A_PRESHARED_KEY]);
-	if (attrs[WGPEER_A_FLAGS])
-		flags = nla_get_u32(attrs[WGPEER_A_FLAGS]);
-
-	peer = wg_peer_find(wg, public_key);
+	read_peer(elem, &p, NULL);
+	peer = wg_peer_find(wg, p.public_key);
 	if (!peer) {
-		const struct noise_static *st = wg_identity(wg);
-
-		if (flags & (WGPEER_F_REMOVE_ME | WGPEER_F_UPDATE_ONLY))
+		if (p.flags & (WGPEER_F_REMOVE_ME | WGPEER_F_UPDATE_ONLY))
 			return 0;
-		/* Our own key is never a peer of ours. */
-		if (st && !crypto_memneq(public_key, st->pub, WG_KEY_SIZE))
+		/* We are no peer of ourselves. */
+		if (self && !crypto_memneq(self, p.public_key, WG_KEY_LEN))
 			return 0;
-		peer = wg_peer_create(wg, public_key, extack);
+		peer = wg_peer_create(wg, p.public_key, extack);
 		if (IS_ERR(peer))
 			return PTR_ERR(peer);
+		created = true;
 	}
-	wg_peer_get(peer);
-	if (preshared_key)
-		wg_peer_set_psk(peer, preshared_key);
-
-	if (flags & WGPEER_F_REMOVE_ME) {
+	if (p.psk)
+		wg_peer_set_psk(peer, p.psk);
+	if (p.flags & WGPEER_F_REMOVE_ME) {
+		wg_event_peer_removed(peer);
 		wg_peer_unlink(peer, dead);
-		goto out;
+		return 0;
 	}
+	if (p.endpoint) {
+		const struct sockaddr *sa = nla_data(p.endpoint);
+		struct wg_endpoint ep = {};
 
-	if (attrs[WGPEER_A_ENDPOINT])
-		set_endpoint(peer, attrs[WGPEER_A_ENDPOINT]);
-
-	if (flags & WGPEER_F_REPLACE_ALLOWEDIPS)
+		/* check_endpoint(): exactly one or the other. */
+		if (sa->sa_family == AF_INET6)
+			memcpy(&ep.in6, sa, sizeof(ep.in6));
+		else
+			memcpy(&ep.in4, sa, sizeof(ep.in4));
+		wg_peer_set_endpoint(peer, &ep, NULL);
+	}
+	if (p.flags & WGPEER_F_REPLACE_ALLOWEDIPS)
 		wg_allowedips_remove_by_peer(&wg->allowedips, peer,
 					     &wg->conf_lock);
-	if (attrs[WGPEER_A_ALLOWEDIPS]) {
-		nla_for_each_nested(ip, attrs[WGPEER_A_ALLOWEDIPS], rem) {
-			ret = set_allowedip(wg, peer, ip, extack);
-			if (ret)
-				goto out;
+	err = 0;
+	if (p.allowedips) {
+		nla_for_each_nested(ip, p.allowedips, rem) {
+			read_allowedip(ip, &r, NULL);
+			err = apply_allowedip(wg, peer, &r);
+			if (err) {
+				NL_SET_ERR_MSG_ATTR(extack, ip,
+						    "no memory for the allowed IP");
+				break;
+			}
 		}
 	}
+	if (!err && p.keepalive)
+		wg_peer_set_keepalive(peer, nla_get_u16(p.keepalive));
 
-	if (attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]) {
-		u16 interval =
-			nla_get_u16(attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
+	if (created)
+		wg_event_peer_added(peer);
+	else if (p.psk || p.endpoint || p.allowedips || p.keepalive ||
+		 (p.flags & WGPEER_F_REPLACE_ALLOWEDIPS))
+		wg_event_peer_changed(peer);
+	return err;
+}
 
-		rcu_read_lock_bh();
-		wg_peer_set_keepalive(peer, interval);
-		rcu_read_unlock_bh();
+static void remove_all_peers(struct wg_device *wg, struct list_head *dead)
+{
+	struct wg_peer *peer, *tmp;
+
+	list_for_each_entry_safe(peer, tmp, &wg->peers, node) {
+		wg_event_peer_removed(peer);
+		wg_peer_unlink(peer, dead);
 	}
-out:
-	wg_peer_put(peer);
-	return ret;
 }
 
-static int set_port(struct wg_device *wg, struct nlattr *nla,
-		    struct netlink_ext_ack *extack)
+/*
+ * A new private key (all zeros: none). The core keeps the one we have if
+ * it is the same (as stored: clamped), so that sessions go on; a peer
+ * whose public key is the new one is removed, and announced here.
+ */
+static int set_private_key(struct wg_device *wg, const u8 *key,
+			   struct list_head *dead)
 {
-	u16 port = nla_get_u16(nla);
-	int ret;
+	struct wg_peer *self = NULL;
+	struct noise_static next;
+	int err;
 
-	ret = wg_device_set_port(wg, port);
-	if (ret == -EADDRINUSE)
-		NL_SET_ERR_MSG_ATTR(extack, nla, "Listen port is already in use");
-	else if (ret)
-		NL_SET_ERR_MSG_ATTR(extack, nla, "Could not bind the listen port");
-	return ret;
+	if (!memchr_inv(key, 0, WG_KEY_LEN))
+		return wg_device_set_private_key(wg, NULL, dead);
+	if (wg_noise_static_init(&next, key))
+		self = wg_peer_find(wg, next.pub);
+	memzero_explicit(&next, sizeof(next));
+	err = wg_device_set_private_key(wg, key, dead);
+	if (!err && self && test_bit(WG_PEER_DEAD, &self->flags))
+		wg_event_peer_removed(self);
+	return err;
 }
 
-static int wg_set_device(struct sk_buff *skb, struct genl_info *info)
+int wireguard_nl_set_device_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **attrs = info->attrs;
+	u8 self_key[WG_KEY_LEN], *self = NULL;
+	const struct nlattr *elem;
+	struct net_device *dev;
 	struct wg_device *wg;
-	struct nlattr *peer;
 	LIST_HEAD(dead);
-	int ret, rem;
+	int rem, err;
 
-	wg = lookup_device(genl_info_net(info), attrs, info->extack);
-	if (IS_ERR(wg))
-		return PTR_ERR(wg);
-	ret = check_set(info);
-	if (ret)
-		goto out_put;
-
-	rtnl_lock();
-	mutex_lock(&wg->conf_lock);
-
-	/* First what can fail for reasons outside the request. */
-	if (attrs[WGDEVICE_A_LISTEN_PORT]) {
-		ret = set_port(wg, attrs[WGDEVICE_A_LISTEN_PORT], info->extack);
-		if (ret)
-			goto out_unlock;
-	}
-
-	if (attrs[WGDEVICE_A_FWMARK]) {
-		u32 fwmark = nla_get_u32(attrs[WGDEVICE_A_FWMARK]);
-
-		wg_device_set_fwmark(wg, fwmark);
-	}
-
-	if (attrs[WGDEVICE_A_FLAGS] &&
-	    nla_get_u32(attrs[WGDEVICE_A_FLAGS]) & WGDEVICE_F_REPLACE_PEERS) {
-		struct wg_peer *p, *tmp;
-
-		list_for_each_entry_safe(p, tmp, &wg->peers, node)
-			wg_peer_unlink(p, &dead);
-	}
-
-	if (attrs[WGDEVICE_A_PRIVATE_KEY]) {
-		const u8 *key = nla_data(attrs[WGDEVICE_A_PRIVATE_KEY]);
-		static const u8 zero[WG_KEY_SIZE];
-
-		ret = wg_device_set_private_key(wg, crypto_memneq(key, zero,
-								  WG_KEY_SIZE) ?
-						key : NULL, &dead);
-		if (ret)
-			goto out_unlock;
-	}
-
+	dev = find_device(genl_info_net(info), attrs, extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	wg = wg_from_dev(dev);
 	if (attrs[WGDEVICE_A_PEERS]) {
-		nla_for_each_nested(peer, attrs[WGDEVICE_A_PEERS], rem) {
-			ret = set_peer(wg, peer, &dead, info->extack);
-			if (ret)
+		err = check_peers(attrs[WGDEVICE_A_PEERS], extack);
+		if (err)
+			goto out_put;
+	}
+
+	mutex_lock(&wg->conf_lock);
+	if (dev->reg_state != NETREG_REGISTERED) {
+		NL_SET_ERR_MSG(extack, "the device is going away");
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	/*
+	 * First what can still fail (a port in use; no memory for a key), so
+	 * that then nothing else has changed. The key before the peers are
+	 * replaced or the fwmark set: the outcome is the same in any order.
+	 */
+	if (attrs[WGDEVICE_A_LISTEN_PORT]) {
+		err = wg_device_set_port(wg,
+					 nla_get_u16(attrs[WGDEVICE_A_LISTEN_PORT]));
+		if (err) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[WGDEVICE_A_LISTEN_PORT],
+					    "cannot listen on that port");
+			goto out_unlock;
+		}
+	}
+	if (attrs[WGDEVICE_A_PRIVATE_KEY]) {
+		err = set_private_key(wg, nla_data(attrs[WGDEVICE_A_PRIVATE_KEY]),
+				      &dead);
+		if (err) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[WGDEVICE_A_PRIVATE_KEY],
+					    "cannot set the private key");
+			goto out_unlock;
+		}
+	}
+	if (attrs[WGDEVICE_A_FWMARK])
+		wg_device_set_fwmark(wg, nla_get_u32(attrs[WGDEVICE_A_FWMARK]));
+	if (attrs[WGDEVICE_A_FLAGS] &&
+	    nla_get_u32(attrs[WGDEVICE_A_FLAGS]) & WGDEVICE_F_REPLACE_PEERS)
+		remove_all_peers(wg, &dead);
+
+	err = 0;
+	if (attrs[WGDEVICE_A_PEERS]) {
+		if (wg_device_public_key(wg, self_key))
+			self = self_key;
+		nla_for_each_nested(elem, attrs[WGDEVICE_A_PEERS], rem) {
+			err = apply_peer(wg, elem, self, &dead, extack);
+			if (err)
 				break;
 		}
 	}
 
 out_unlock:
-	wg_peers_reap(wg, &dead);
+	/* One grace period for every peer this request removed. */
+	if (!list_empty(&dead))
+		wg_peers_reap(wg, &dead);
 	mutex_unlock(&wg->conf_lock);
-	rtnl_unlock();
 out_put:
-	dev_put(wg->dev);
-	return ret;
+	dev_put(dev);
+	return err;
 }
 
-static const struct genl_ops genl_ops[] = {
-	{
-		.cmd = WG_CMD_GET_DEVICE,
-		.start = wg_get_device_start,
-		.dumpit = wg_get_device_dump,
-		.done = wg_get_device_done,
-		.flags = GENL_UNS_ADMIN_PERM,
-	}, {
-		.cmd = WG_CMD_SET_DEVICE,
-		.doit = wg_set_device,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-};
-
-static struct genl_family genl_family __ro_after_init = {
-	.ops = genl_ops,
-	.n_ops = ARRAY_SIZE(genl_ops),
-	.resv_start_op = WG_CMD_SET_DEVICE + 1,
-	.name = WG_GENL_NAME,
-	.version = WG_GENL_VERSION,
-	.maxattr = WGDEVICE_A_MAX,
-	.policy = device_policy,
-	.module = THIS_MODULE,
-	.netnsok = true,
-};
-
-int __init wg_genetlink_init(void)
+int wg_genetlink_init(void)
 {
-	return genl_register_family(&genl_family);
+	return genl_register_family(&wg_genl_family);
 }
 
 void wg_genetlink_uninit(void)
 {
-	genl_unregister_family(&genl_family);
+	genl_unregister_family(&wg_genl_family);
 }
-
-MODULE_ALIAS_GENL_FAMILY(WG_GENL_NAME);

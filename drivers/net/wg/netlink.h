@@ -1,7 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The generic netlink family "wireguard": the configuration plane. */
+/*
+ * The generic netlink family "wireguard": the configuration plane (GET,
+ * SET) and the events of events.c. Its policies and operation table are
+ * generated from Documentation/netlink/specs/wireguard.yaml into
+ * netlink-gen.c.
+ */
 #ifndef _WG_NETLINK_H
 #define _WG_NETLINK_H
+
+#include <net/genetlink.h>
+
+extern struct genl_family wg_genl_family;
 
 int wg_genetlink_init(void);
 void wg_genetlink_uninit(void);

@@ -43,6 +43,7 @@
 #include "cookie.h"
 #include "deadline.h"
 #include "peerlookup.h"
+#include "events.h"
 
 struct wg_device;
 struct wg_session;
@@ -110,6 +111,7 @@ struct wg_peer {
 	atomic64_t counters[__WG_PC_COUNT];
 	u64 last_handshake_wall;	/* CLOCK_REALTIME ns; 0: never */
 	u64 last_roam_wall;		/* CLOCK_REALTIME ns; 0: never */
+	struct wg_peer_events events;	/* rate limit and counts (events.c) */
 
 	/* A handshake initiation is wanted (handshake.c). */
 	struct llist_node want_init;
