@@ -160,26 +160,12 @@ void wg_event_handshake_done(struct wg_peer *peer)
 }
 
 /* The same remote address and port (the local part may differ). */
-static bool same_remote(const struct wg_endpoint *a, const struct wg_endpoint *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->in4.sin_port == b->in4.sin_port &&
-		       a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
-	if (a->sa.sa_family == AF_INET6)
-		return a->in6.sin6_port == b->in6.sin6_port &&
-		       ipv6_addr_equal(&a->in6.sin6_addr, &b->in6.sin6_addr) &&
-		       a->in6.sin6_scope_id == b->in6.sin6_scope_id;
-	return true;
-}
-
 void wg_event_endpoint_changed(struct wg_peer *peer,
 			       const struct wg_endpoint *was,
 			       const struct wg_endpoint *now)
 {
 	/* Only our own address changed: the peer did not roam. */
-	if (same_remote(was, now))
+	if (wg_endpoint_same_remote(was, now))
 		return;
 	emit(peer, WG_CMD_ENDPOINT_NTF, true, was, now, 0, GFP_ATOMIC);
 }

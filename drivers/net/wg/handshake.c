@@ -93,15 +93,7 @@ static void source_of(struct sk_buff *skb, const u8 **addr, size_t *len,
 static void completed(struct wg_peer *peer, struct wg_live *live,
 		      struct wg_session *s, struct sk_buff *skb, u64 now)
 {
-	struct wg_endpoint ep, was;
-
-	wg_endpoint_from_skb(&ep, skb);
-	if (wg_peer_set_endpoint(peer, &ep, &was)) {
-		if (was.sa.sa_family) {
-			WRITE_ONCE(peer->last_roam_wall, ktime_get_real_ns());
-			wg_event_endpoint_changed(peer, &was, &ep);
-		}
-	}
+	wg_rx_learn_endpoint(peer, skb);
 	wg_session_install(live, s);
 	clear_bit(WG_PEER_RENEWING, &peer->flags);
 	wg_rx_count(peer, 1, skb->len);

@@ -131,6 +131,21 @@ bool wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep,
 	return true;
 }
 
+bool wg_endpoint_same_remote(const struct wg_endpoint *a,
+			     const struct wg_endpoint *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in4.sin_port == b->in4.sin_port &&
+		       a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return a->in6.sin6_port == b->in6.sin6_port &&
+		       ipv6_addr_equal(&a->in6.sin6_addr, &b->in6.sin6_addr) &&
+		       a->in6.sin6_scope_id == b->in6.sin6_scope_id;
+	return true;
+}
+
 void wg_peer_get_endpoint(struct wg_peer *peer, struct wg_endpoint *ep)
 {
 	unsigned int seq;

@@ -183,6 +183,9 @@ void wg_peers_remove_all(struct wg_device *wg);
 bool wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep,
 			  struct wg_endpoint *was);
 void wg_peer_get_endpoint(struct wg_peer *peer, struct wg_endpoint *ep);
+/* The same remote address and port (our local address aside)? */
+bool wg_endpoint_same_remote(const struct wg_endpoint *a,
+			     const struct wg_endpoint *b);
 /* Forgets the local address, so the next send routes afresh. */
 void wg_peer_clear_src(struct wg_peer *peer);
 

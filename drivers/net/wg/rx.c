@@ -377,11 +377,24 @@ drop:
 	kfree_skb(skb);
 }
 
+void wg_rx_learn_endpoint(struct wg_peer *peer, const struct sk_buff *skb)
+{
+	struct wg_endpoint ep, was;
+
+	wg_endpoint_from_skb(&ep, skb);
+	if (likely(!wg_peer_set_endpoint(peer, &ep, &was)))
+		return;
+	/* A new local address alone is no roam; a first endpoint neither. */
+	if (was.sa.sa_family && !wg_endpoint_same_remote(&was, &ep)) {
+		WRITE_ONCE(peer->last_roam_wall, ktime_get_real_ns());
+		wg_event_endpoint_changed(peer, &was, &ep);
+	}
+}
+
 /* What a stretch of authentic messages of one session tells about its peer. */
 static void heard(struct wg_peer *peer, struct wg_session *s,
 		  struct sk_buff *last, bool data)
 {
-	struct wg_endpoint ep, was;
 	struct wg_live *live;
 	u64 now = now_ns();
 
@@ -391,13 +404,7 @@ static void heard(struct wg_peer *peer, struct wg_session *s,
 		wg_timers_handshake_done(peer, now);
 		wg_tx_flush_staged(peer, false);
 	}
-	wg_endpoint_from_skb(&ep, last);
-	if (unlikely(wg_peer_set_endpoint(peer, &ep, &was))) {
-		if (was.sa.sa_family) {
-			WRITE_ONCE(peer->last_roam_wall, ktime_get_real_ns());
-			wg_event_endpoint_changed(peer, &was, &ep);
-		}
-	}
+	wg_rx_learn_endpoint(peer, last);
 	wg_timers_received(peer, data, now);
 	/* The initiator renews, once, a session it still hears on near its end. */
 	if (s->initiator &&

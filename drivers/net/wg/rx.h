@@ -22,6 +22,9 @@ int wg_rx_init(struct wg_device *wg);
 /* After the workers are flushed: NAPI off, what waits dropped, freed. */
 void wg_rx_destroy(struct wg_device *wg);
 
+/* An authentic message came from @skb's source: the peer is there now. */
+void wg_rx_learn_endpoint(struct wg_peer *peer, const struct sk_buff *skb);
+
 /* Counts @msgs received messages of @bytes for @peer and the device. */
 void wg_rx_count(struct wg_peer *peer, unsigned int msgs, unsigned int bytes);
 
