@@ -206,12 +206,15 @@ static void seal(struct sk_buff *skb)
 
 void wg_tx_seal_job(struct sk_buff *skb)
 {
-	struct wg_peer *peer = wg_cb(skb)->session->peer;
+	/* Once sealed, the burst may be sent and freed by another CPU. */
+	struct wg_peer *peer = wg_peer_get(wg_cb(skb)->session->peer);
 
-	local_bh_disable();
+	/* Sealing needs no softirq held off; sending does. */
 	seal(skb);
+	local_bh_disable();
 	flush(peer);
 	local_bh_enable();
+	wg_peer_put(peer);
 }
 
 /* Numbering. */
