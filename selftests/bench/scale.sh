@@ -76,14 +76,16 @@ ns_new() {	# [NS]
 	ip netns add "${1:-$S}" && ip -n "${1:-$S}" link set lo up
 }
 
-# mem_kib: "SLAB+PERCPU MEMFREE" in KiB, caches dropped and slabs shrunk.
+# mem_kib: "SLAB+PERCPU MEMFREE VMALLOC" in KiB, caches dropped and slabs
+# shrunk.
 mem_kib() {
 	local f
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f"; done 2>/dev/null
 	awk '$1 == "Slab:" { s = $2 } $1 == "Percpu:" { p = $2 }
-		$1 == "MemFree:" { f = $2 } END { print s + p, f }' /proc/meminfo
+		$1 == "MemFree:" { f = $2 } $1 == "VmallocUsed:" { v = $2 }
+		END { print s + p, f, v }' /proc/meminfo
 }
 
 # conf_idle FILE N: an [Interface] and N peers with random keys.
@@ -145,20 +147,24 @@ timed_del() {
 
 # step_config MODULE RUN LAST: LAST=1 in the boot's last run.
 step_config() {
-	local mod=$1 run=$2 last=$3 t0 m0 m1 n
+	local mod=$1 run=$2 last=$3 t0 m0 m1 n a b
 	ns_new $BIGNS && ip -n $BIGNS link add wg0 type wireguard &&
 		ip -n $BIGNS link set wg0 up || { say "config: cannot create the device"; return 1; }
+	sleep 3		# let deleted namespaces and devices be freed
 	m0=$(mem_kib)
 	t0=$EPOCHREALTIME
 	ip netns exec $BIGNS wg setconf wg0 "$BENCH_TMP/big.conf" ||
 		say "$mod: wg setconf failed"
 	raw "$BIG" setconf "$mod" "$run" "$(secs_since "$t0")"
 	m1=$(mem_kib)
-	say "$mod: slab+percpu $((${m1% *} - ${m0% *})) KiB more, MemFree $((${m0#* } - ${m1#* })) KiB less"
+	read -ra a <<<"$m0"
+	read -ra b <<<"$m1"
+	say "$mod: slab+percpu $((b[0] - a[0])) KiB more, MemFree $((a[1] - b[1])) KiB less," \
+		"VmallocUsed $((b[2] - a[2])) KiB more"
 	raw "$BIG" kib_peer "$mod" "$run" \
-		"$(awk -v a="${m0% *}" -v b="${m1% *}" -v n="$PEERS" 'BEGIN { printf "%.3f", (b - a) / n }')"
+		"$(awk -v a="${a[0]}" -v b="${b[0]}" -v n="$PEERS" 'BEGIN { printf "%.3f", (b - a) / n }')"
 	raw "$BIG" kib_peer_free "$mod" "$run" \
-		"$(awk -v a="${m0#* }" -v b="${m1#* }" -v n="$PEERS" 'BEGIN { printf "%.3f", (a - b) / n }')"
+		"$(awk -v a="${a[1]}" -v b="${b[1]}" -v n="$PEERS" 'BEGIN { printf "%.3f", (a - b) / n }')"
 	t0=$EPOCHREALTIME
 	ip netns exec $BIGNS wg show wg0 dump >"$BENCH_TMP/dump" || say "$mod: wg show dump failed"
 	raw "$BIG" dump "$mod" "$run" "$(secs_since "$t0")"
@@ -191,8 +197,7 @@ step_delete() {
 				--to 10.200.0.1:51820 --src 10.201.0.1 --port 40000 \
 				--peers "$DEL_PEERS" --pubs "$BENCH_TMP/pubs")
 			say "$mod $c: handshaker: $(tr '\n' ' ' <<<"$out")"
-			raw "$SMALL" hs_rate "$mod" "$run" "$(awk '$1 == "rate" { print $2 }' <<<"$out")" \
-				>/dev/null
+			raw "$SMALL" hs_rate "$mod" "$run" "$(awk '$1 == "rate" { print $2 }' <<<"$out")"
 			# Each peer: a latest handshake, and bytes received (the keepalive).
 			n=$(ip netns exec $S wg show wg1 dump |
 				awk 'NR > 1 && $5 != 0 && $6 > 0 { n++ } END { print n + 0 }')
