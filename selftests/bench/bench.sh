@@ -18,7 +18,8 @@
 #
 # Each VM runs both modules (ours, then the in-tree one, interleaved), and
 # only the ratios of one boot count. Modules: build/KVER/drivers/net/wg/
-# wireguard.ko (`make bench` builds them: check.sh --build-only).
+# wireguard.ko (`make bench` builds them: check.sh --build-only), or under
+# WG_BENCH_BUILD instead of build/ (another checkout's, say).
 #
 # Environment (all WG_BENCH_* variables are handed to the VM too):
 #   WG_BENCH_KERNELS   series or exact versions (default: data "6.12 6.1",
@@ -122,16 +123,18 @@ done
 envs=(--env "WG_BENCH_TOOLS=/run/repo/build/bench/tools")
 while IFS='=' read -r name _; do
 	case $name in
-	WG_BENCH_TOOLS|WG_BENCH_OUT|WG_BENCH_KERNELS|WG_BENCH_BOOTS) ;;
+	WG_BENCH_TOOLS|WG_BENCH_OUT|WG_BENCH_KERNELS|WG_BENCH_BOOTS|WG_BENCH_BUILD) ;;
 	WG_BENCH_*) envs+=(--env "$name=${!name}") ;;
 	esac
 done < <(env)
 
 echo "# bench $what: kernels ${kernels[*]}, $boots boot(s), logs in $out"
+echo "# module: ${WG_BENCH_BUILD:-$REPO/build}/KVER/drivers/net/wg/wireguard.ko" \
+	"($(git -C "${WG_BENCH_BUILD:-$REPO}" describe --always --dirty 2>/dev/null || echo ?))"
 failed=0 logs=()
 for ((b = 1; b <= boots; b++)); do
 	for k in "${kernels[@]}"; do
-		ko=$REPO/build/$k/drivers/net/wg/wireguard.ko
+		ko=${WG_BENCH_BUILD:-$REPO/build}/$k/drivers/net/wg/wireguard.ko
 		if [[ ! -r $ko ]]; then
 			echo "bench: no $ko (make bench builds it; or WG_KERNELS=${k%%.*} selftests/check.sh --build-only)" >&2
 			exit 1
