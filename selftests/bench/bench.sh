@@ -128,6 +128,16 @@ while IFS='=' read -r name _; do
 	esac
 done < <(env)
 
+# host_load: the load average and the other QEMU processes (other VMs
+# on this machine slow the one measured, and not evenly).
+host_load() {
+	local c n=0
+	for c in /proc/[0-9]*/comm; do
+		[[ $(<"$c") == qemu-system-* ]] 2>/dev/null && n=$((n + 1))
+	done 2>/dev/null
+	echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $n QEMU process(es), $(nproc) CPUs"
+}
+
 echo "# bench $what: kernels ${kernels[*]}, $boots boot(s), logs in $out"
 echo "# module: ${WG_BENCH_BUILD:-$REPO/build}/KVER/drivers/net/wg/wireguard.ko" \
 	"($(git -C "${WG_BENCH_BUILD:-$REPO}" describe --always --dirty 2>/dev/null || echo ?))"
@@ -142,11 +152,13 @@ for ((b = 1; b <= boots; b++)); do
 		# A private copy: the module may be rebuilt while the VM runs.
 		mkdir -p "$tmp/$k" && cp "$ko" "$tmp/$k/wireguard.ko"
 		echo "### boot $b, $k"
+		echo "# host before: $(host_load)" | tee -a "$out/host.txt"
 		selftests/vm/run.sh --kernel "$k" --module "$tmp/$k/wireguard.ko" \
 			--smp 2 --mem "$mem" --timeout "$timeout" \
 			--log "$out/boot$b-$k-console.log" --env "WG_BENCH_BOOT=$b" \
 			"${envs[@]}" -- "$script" | tee "$out/boot$b-$k.log"
 		logs+=("$out/boot$b-$k.log")
+		echo "# host after: $(host_load) (ours included)" | tee -a "$out/host.txt"
 		rc=${PIPESTATUS[0]}
 		((rc == 0)) || { echo "# boot $b on $k: run.sh exit status $rc"; failed=1; }
 	done
@@ -157,5 +169,6 @@ cat "${logs[@]}" | grep '^raw ' >"$out/raw.txt"
 	echo
 	echo "## bench $what: ours / in-tree, same VM boot ($boots boot(s); $(date +%F))"
 	awk -v mode=table -f selftests/bench/summary.awk "$out/raw.txt"
+	sed 's/^# /  /' "$out/host.txt"
 } | tee "$out/summary.txt"
 exit $failed
