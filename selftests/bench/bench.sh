@@ -158,7 +158,7 @@ for ((b = 1; b <= boots; b++)); do
 			--log "$out/boot$b-$k-console.log" --env "WG_BENCH_BOOT=$b" \
 			"${envs[@]}" -- "$script" | tee "$out/boot$b-$k.log"
 		logs+=("$out/boot$b-$k.log")
-		echo "# host after: $(host_load) (ours included)" | tee -a "$out/host.txt"
+		echo "# host after: $(host_load)" | tee -a "$out/host.txt"
 		rc=${PIPESTATUS[0]}
 		((rc == 0)) || { echo "# boot $b on $k: run.sh exit status $rc"; failed=1; }
 	done
