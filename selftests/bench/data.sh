@@ -88,7 +88,10 @@ setup_loop() {
 		wg_conf $S wg2 "$KB" 51002 "$PA" 10.77.0.1 127.0.0.1:51001 &&
 		ip -n $S link set wg1 netns $A && ip -n $A link set wg1 name wg0 &&
 		ip -n $S link set wg2 netns $B && ip -n $B link set wg2 name wg0 &&
-		tunnel_up
+		tunnel_up || return 1
+	# The sockets stayed in bench-s (ports 51001 and 51002, IPv4 and IPv6).
+	[ "$(ip netns exec $S ss -Huan | grep -c ':5100[12] ')" -ge 2 ] ||
+		say "loop: WARNING: the UDP sockets are not in $S"
 }
 
 teardown() {
