@@ -213,7 +213,7 @@ step_delete() {
 
 # Module-neutral warm-up: have QEMU back the free memory once (up to 4 GiB,
 # more than 1000000 peers take).
-warm=$(awk '$1 == "MemAvailable:" { m = int($2 / 1024) - 300; print m > 4096 ? 4096 : m }' /proc/meminfo)
+warm=$(awk '$1 == "MemAvailable:" { m = int($2 / 1024) - 300; print (m > 4096 ? 4096 : m) }' /proc/meminfo)
 if ((warm > 0)); then
 	dd if=/dev/zero of=/dev/shm/warm bs=1M count="$warm" 2>/dev/null
 	rm -f /dev/shm/warm
