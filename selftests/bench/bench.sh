@@ -139,8 +139,12 @@ host_load() {
 }
 
 echo "# bench $what: kernels ${kernels[*]}, $boots boot(s), logs in $out"
-echo "# module: ${WG_BENCH_BUILD:-$REPO/build}/KVER/drivers/net/wg/wireguard.ko" \
-	"($(git -C "${WG_BENCH_BUILD:-$REPO}" describe --always --dirty 2>/dev/null || echo ?))"
+if [[ -n ${WG_BENCH_BUILD:-} ]]; then
+	echo "# module: $WG_BENCH_BUILD/KVER/drivers/net/wg/wireguard.ko"
+else
+	echo "# module: build/KVER/drivers/net/wg/wireguard.ko, this checkout at" \
+		"$(git describe --always --dirty 2>/dev/null || echo ?)"
+fi
 failed=0 logs=()
 for ((b = 1; b <= boots; b++)); do
 	for k in "${kernels[@]}"; do
