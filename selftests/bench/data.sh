@@ -122,7 +122,9 @@ tcp() {
 	out=$(ip netns exec $A timeout $((SECS + 30)) iperf3 -c 10.77.0.2 -p 5201 \
 		-t "$SECS" -O 1 -P "$1" -J 2>&1)
 	c1=$(cpu_counters) b1=$(rx_bytes)
-	wait $spid
+	# The server ends by itself after a test, but not after a failed one.
+	kill $spid 2>/dev/null
+	wait $spid 2>/dev/null
 	jq -r '.end.sum_received.bits_per_second / 1e6' <<<"$out" 2>/dev/null |
 		awk -v c0="$c0" -v c1="$c1" -v b0="$b0" -v b1="$b1" '
 		$1 + 0 > 0 {
