@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The loop: a device whose peer's endpoint is routed through the device
+# itself would feed its own datagrams back into itself. The module drops
+# them where it routes them and counts them: `ethtool -S` tx_loop, and
+# tx_errors in `ip -s link`; nothing is counted as sent. The box lives:
+# no kernel complaint, the device can be deleted, other tunnels carry on.
+#
+# How: A and B joined by a veth; wg0 between them is the bystander tunnel.
+# 1. From the start: wgl in A, peer endpoint 10.250.0.2 inside wgl's own
+#    subnet and AllowedIPs (so routed through wgl). A ping makes A's
+#    handshake initiation, which cannot leave: tx_loop and tx_errors grow,
+#    no WireGuard message shows up on veth0.
+# 2. After the fact, for IPv4 and IPv6 outer: wgN in A and B, a working
+#    tunnel (endpoint B's second veth address, 192.168.241.12 or
+#    fd00:241::12); then a host route sends that endpoint through A's wgN.
+#    Three pings: tx_loop and tx_errors grow by at least 3 (the three
+#    echo requests, and maybe a keepalive) and by the same amount, wgN's
+#    tx counters (ip -s link and wg show transfer) do not move. Then a
+#    ping flood (500) into the loop: tx_loop grows by the 500 (and at most
+#    a keepalive).
+#    Removing the route brings the tunnel back.
+# Then the looping devices are deleted, wg0 still works, and the kernel
+# log has nothing new about loops or recursion (run.sh checks the rest).
+. "${WG_REPO:-$(dirname "$0")/../..}/selftests/lib.sh"
+require_module
+
+A=dla$$ B=dlb$$
+check "a pair of devices: wg0, the bystander" dp_pair "$A" "$B"
+check "wg0 up" dp_ping "$A" "$(dp_ip4 2)" 10
+klog0=$(dmesg | wc -l)
+
+# loopstat NS DEV: "TX-LOOP TX-ERRORS TX-PACKETS TX-BYTES WG-SHOW-TX".
+loopstat() {
+	local l tr
+	read -r -a l <<<"$(dp_link_counters "$1" "$2")"
+	tr=$(dp_peer_field "$1" "$2" transfer)
+	echo "$(dp_stat "$1" "$2" tx_loop) ${l[6]} ${l[5]} ${l[4]} ${tr#* }"
+}
+
+# 1. Looped from the start.
+check "wgl in A" wg_add wgl "$A"
+check "wgl: peer at 10.250.0.2:40000, inside its own AllowedIPs" \
+	ip netns exec "$A" wg set wgl private-key <(genkey) listen-port 40001 \
+	peer "$(randkey)" endpoint 10.250.0.2:40000 allowed-ips 10.250.0.0/24
+ip -n "$A" addr add 10.250.0.1/24 dev wgl
+ip -n "$A" link set wgl up
+check_match "the way to wgl's endpoint is wgl itself" " dev wgl " \
+	"$(ip -n "$A" route get 10.250.0.2)"
+v0=$(dp_link_counters "$A" veth0)
+s0=$(loopstat "$A" wgl)
+check_fail "ping through wgl gets no answer" \
+	ip netns exec "$A" ping -c 2 -i 0.5 -W 1 10.250.0.2
+sleep 1
+s1=$(loopstat "$A" wgl)
+v1=$(dp_link_counters "$A" veth0)
+read -r l0 e0 _ <<<"$s0"
+read -r l1 e1 p1 b1 w1 <<<"$s1"
+diag "wgl: tx_loop $l0 -> $l1, tx_errors $e0 -> $e1"
+if is_intree; then
+	skip "tx_loop grew: the initiation was dropped and counted" "in-tree: no ethtool stats"
+	skip "tx_errors grew as much" "in-tree: counts differ"
+else
+	check "tx_loop grew ($l0 -> $l1): the initiation was dropped and counted" \
+		test "${l1:-0}" -gt "${l0:-0}"
+	check_eq "tx_errors grew as much" $((l1 - l0)) $((e1 - e0))
+	check_eq "wgl counts nothing sent (packets, bytes, wg show)" "0 0 0" "$p1 $b1 $w1"
+fi
+read -r -a va <<<"$v0"
+read -r -a vb <<<"$v1"
+check "nothing left on veth0 meanwhile (tx packets ${va[5]} -> ${vb[5]}, give or take ARP)" \
+	test $((vb[5] - va[5])) -le 2
+
+# 2. Looped after the fact.
+ip -n "$B" addr add 192.168.241.12/24 dev veth0
+ip -n "$B" addr add fd00:241::12/64 dev veth0 nodad
+n=1
+for outer in 4 6; do
+	n=$((n + 1))
+	dev=wg$n t="outer IPv$outer, $dev"
+	if [ $outer = 4 ]; then ep=192.168.241.12 epp=192.168.241.12 pfx=32
+	else ep=fd00:241::12 epp="[fd00:241::12]" pfx=128; fi
+	ka=$(genkey) kb=$(genkey)
+	check "$t: in A" wg_add "$dev" "$A"
+	check "$t: in B" wg_add "$dev" "$B"
+	ip netns exec "$A" wg set "$dev" private-key <(echo "$ka") \
+		listen-port $((20000 + n)) peer "$(pubkey "$kb")" \
+		endpoint "$epp:$((30000 + n))" allowed-ips "10.24$n.0.2/32"
+	ip netns exec "$B" wg set "$dev" private-key <(echo "$kb") \
+		listen-port $((30000 + n)) peer "$(pubkey "$ka")" \
+		allowed-ips "10.24$n.0.1/32"
+	ip -n "$A" addr add "10.24$n.0.1/24" dev "$dev"
+	ip -n "$B" addr add "10.24$n.0.2/24" dev "$dev"
+	ip -n "$A" link set "$dev" up
+	ip -n "$B" link set "$dev" up
+	check "$t: tunnel up" dp_ping "$A" "10.24$n.0.2" 10
+	check "$t: route $ep through $dev itself" \
+		ip -n "$A" route add "$ep/$pfx" dev "$dev"
+	s0=$(loopstat "$A" "$dev")
+	check_fail "$t: pings get no answer" \
+		ip netns exec "$A" ping -c 3 -i 0.3 -W 1 "10.24$n.0.2"
+	s1=$(loopstat "$A" "$dev")
+	read -r l0 e0 p0 b0 w0 <<<"$s0"
+	read -r l1 e1 p1 b1 w1 <<<"$s1"
+	diag "$t: tx_loop $l0 -> $l1, tx_errors $e0 -> $e1, tx_packets $p0 -> $p1"
+	if is_intree; then
+		skip "$t: tx_loop grew by the 3 echo requests" "in-tree: no ethtool stats"
+		skip "$t: nothing counted as sent" "in-tree: counts differ"
+	else
+		check "$t: tx_loop grew by the 3 echo requests or more ($l0 -> $l1)" \
+			test $((l1 - l0)) -ge 3
+		check_eq "$t: tx_errors grew as much" $((l1 - l0)) $((e1 - e0))
+		check_eq "$t: nothing counted as sent (packets, bytes, wg show)" \
+			"$p0 $b0 $w0" "$p1 $b1 $w1"
+	fi
+	# (No -w: with a deadline, -c would count replies, and none come.)
+	ip netns exec "$A" ping -q -f -c 500 -W 1 "10.24$n.0.2" >/dev/null 2>&1
+	s2=$(loopstat "$A" "$dev")
+	read -r l2 _ <<<"$s2"
+	if is_intree; then
+		skip "$t: tx_loop grew by the 500" "in-tree: no ethtool stats"
+	else
+		check "$t: a ping flood (500) into the loop: tx_loop grew by 500 (+ a keepalive) ($l1 -> $l2)" \
+			test $((l2 - l1)) -ge 500 -a $((l2 - l1)) -le 501
+	fi
+	check "$t: wg0 still works" dp_ping "$A" "$(dp_ip4 2)"
+	check "$t: route removed" ip -n "$A" route del "$ep/$pfx" dev "$dev"
+	check "$t: the tunnel works again" dp_ping "$A" "10.24$n.0.2" 10
+done
+
+# The box lives.
+check "wgl can be deleted" ip -n "$A" link del wgl
+check "wg2 and wg3 can be deleted" \
+	bash -c "ip -n '$A' link del wg2 && ip -n '$A' link del wg3"
+check "wg0 still works A->B" dp_ping "$A" "$(dp_ip4 2)"
+check "and B->A" dp_ping "$B" "$(dp_ip4 1)"
+check_eq "the kernel log says nothing of loops or recursion" "" \
+	"$(dmesg | tail -n +$((klog0 + 1)) | grep -iE 'dead loop|recursi|stack|wg[0-9l]')"
+
+done_testing
