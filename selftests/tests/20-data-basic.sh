@@ -65,7 +65,8 @@ for outer in 4 6; do
 		after_tr=$(dp_peer_field "$A" wg0 transfer)
 		read -r rx0 tx0 <<<"${before_tr:-0 0}"
 		read -r rx1 tx1 <<<"$after_tr"
-		check "$t: A's transfer rx grew ($rx0 -> $rx1)" test "${rx1:-0}" -gt $((rx0 + 10000))
+		# A mostly sent: what it received are B's ACKs, which GRO makes few.
+		check "$t: A's transfer rx grew ($rx0 -> $rx1)" test "${rx1:-0}" -gt $((rx0 + 2000))
 		check "$t: A's transfer tx grew ($tx0 -> $tx1)" test "${tx1:-0}" -gt $((tx0 + 1000000))
 		read -r brx btx <<<"$(dp_peer_field "$B" wg0 transfer)"
 		check "$t: B received what A sent (B rx $brx, A tx $tx1)" \

@@ -58,14 +58,20 @@ static inline struct wg_cb *wg_cb(struct sk_buff *skb)
 	return (struct wg_cb *)skb->cb;
 }
 
-/* Published by whoever sealed or opened it; read by the serial stage. */
+/*
+ * Published by whoever sealed or opened it, after everything else it
+ * wrote (release); the serial stage reads it before anything else
+ * (acquire).
+ */
 static inline void wg_cb_finish(struct sk_buff *skb, enum wg_cb_state state)
 {
+	/* Pairs with smp_load_acquire() in wg_cb_state(). */
 	smp_store_release(&wg_cb(skb)->state, state);
 }
 
 static inline enum wg_cb_state wg_cb_state(struct sk_buff *skb)
 {
+	/* Pairs with smp_store_release() in wg_cb_finish(). */
 	return smp_load_acquire(&wg_cb(skb)->state);
 }
 

@@ -48,7 +48,7 @@ struct wg_device;
 struct wg_session;
 struct netlink_ext_ack;
 
-#define WG_MAX_PEERS		(1U << 20)
+#define WG_MAX_PEERS		BIT(20)
 #define WG_MAX_STAGED		128	/* packets waiting for a session */
 
 /* Where a peer was last heard from, and the local address it reached. */

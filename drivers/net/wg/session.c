@@ -75,8 +75,12 @@ void wg_session_drop(struct wg_session *s)
 	wg_session_put(s);
 }
 
-#define slot(live, name) \
-	rcu_dereference_protected((live)->name, lockdep_is_held(&(live)->lock))
+/* A slot's session, the live part's lock held. */
+static struct wg_session *slot(struct wg_live *live,
+			       struct wg_session __rcu **slot)
+{
+	return rcu_dereference_protected(*slot, lockdep_is_held(&live->lock));
+}
 
 void wg_session_install(struct wg_live *live, struct wg_session *s)
 {
@@ -90,14 +94,14 @@ void wg_session_install(struct wg_live *live, struct wg_session *s)
 	}
 	if (s->initiator) {
 		/* Confirmed by the response itself: send on it at once. */
-		gone[0] = slot(live, next);
-		gone[1] = slot(live, prev);
+		gone[0] = slot(live, &live->next);
+		gone[1] = slot(live, &live->prev);
 		RCU_INIT_POINTER(live->next, NULL);
-		rcu_assign_pointer(live->prev, slot(live, cur));
+		rcu_assign_pointer(live->prev, slot(live, &live->cur));
 		rcu_assign_pointer(live->cur, s);
 	} else {
 		/* Unconfirmed until the initiator sends on it. */
-		gone[0] = slot(live, next);
+		gone[0] = slot(live, &live->next);
 		rcu_assign_pointer(live->next, s);
 	}
 	spin_unlock_bh(&live->lock);
@@ -113,12 +117,12 @@ bool wg_session_confirm(struct wg_live *live, struct wg_session *s)
 	if (likely(rcu_access_pointer(live->next) != s))
 		return false;
 	spin_lock_bh(&live->lock);
-	if (live->dead || slot(live, next) != s) {
+	if (live->dead || slot(live, &live->next) != s) {
 		spin_unlock_bh(&live->lock);
 		return false;
 	}
-	gone = slot(live, prev);
-	rcu_assign_pointer(live->prev, slot(live, cur));
+	gone = slot(live, &live->prev);
+	rcu_assign_pointer(live->prev, slot(live, &live->cur));
 	rcu_assign_pointer(live->cur, s);
 	RCU_INIT_POINTER(live->next, NULL);
 	spin_unlock_bh(&live->lock);
@@ -129,9 +133,9 @@ bool wg_session_confirm(struct wg_live *live, struct wg_session *s)
 void wg_session_take_all(struct wg_live *live, struct wg_session *out[3])
 {
 	lockdep_assert_held(&live->lock);
-	out[0] = slot(live, prev);
-	out[1] = slot(live, cur);
-	out[2] = slot(live, next);
+	out[0] = slot(live, &live->prev);
+	out[1] = slot(live, &live->cur);
+	out[2] = slot(live, &live->next);
 	RCU_INIT_POINTER(live->prev, NULL);
 	RCU_INIT_POINTER(live->cur, NULL);
 	RCU_INIT_POINTER(live->next, NULL);

@@ -43,7 +43,7 @@ struct wg_session {
 	u64 sent;			/* next nonce; peer->tx.lock */
 
 	u8 recv_key[WG_KEY_SIZE];
-	spinlock_t replay_lock;
+	spinlock_t replay_lock;		/* the replay window's writers */
 	struct wg_replay replay;
 
 	struct kref ref;

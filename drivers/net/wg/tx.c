@@ -200,6 +200,10 @@ static void flush(struct wg_peer *peer)
 		}
 
 		clear_bit_unlock(WG_PEER_TX_BUSY, &peer->flags);
+		/*
+		 * Pairs with the full barrier of the sealer's test_and_set_bit():
+		 * either it sees the bit clear, or we see its burst done.
+		 */
 		smp_mb__after_atomic();
 		/* A burst finished while we were sending? */
 		spin_lock_bh(&peer->tx.lock);
