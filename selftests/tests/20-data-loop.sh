@@ -11,15 +11,15 @@
 # 1. From the start: wgl in A, peer endpoint 10.250.0.2 inside wgl's own
 #    subnet and AllowedIPs (so routed through wgl). A ping makes A's
 #    handshake initiation, which cannot leave: tx_loop and tx_errors grow,
-#    no WireGuard message shows up on veth0.
+#    nothing is counted as sent.
 # 2. After the fact, for IPv4 and IPv6 outer: wgN in A and B, a working
 #    tunnel (endpoint B's second veth address, 192.168.241.12 or
 #    fd00:241::12); then a host route sends that endpoint through A's wgN.
 #    Three pings: tx_loop and tx_errors grow by at least 3 (the three
 #    echo requests, and maybe a keepalive) and by the same amount, wgN's
-#    tx counters (ip -s link and wg show transfer) do not move. Then a
-#    ping flood (500) into the loop: tx_loop grows by the 500 (and at most
-#    a keepalive).
+#    tx counters (ip -s link and wg show transfer) do not move. Then 500
+#    UDP datagrams into the loop as fast as a socket sends them: tx_loop
+#    grows by the 500 (and at most a keepalive).
 #    Removing the route brings the tunnel back.
 # Then the looping devices are deleted, wg0 still works, and the kernel
 # log has nothing new about loops or recursion (run.sh checks the rest).
@@ -48,13 +48,11 @@ ip -n "$A" addr add 10.250.0.1/24 dev wgl
 ip -n "$A" link set wgl up
 check_match "the way to wgl's endpoint is wgl itself" " dev wgl " \
 	"$(ip -n "$A" route get 10.250.0.2)"
-v0=$(dp_link_counters "$A" veth0)
 s0=$(loopstat "$A" wgl)
 check_fail "ping through wgl gets no answer" \
 	ip netns exec "$A" ping -c 2 -i 0.5 -W 1 10.250.0.2
 sleep 1
 s1=$(loopstat "$A" wgl)
-v1=$(dp_link_counters "$A" veth0)
 read -r l0 e0 _ <<<"$s0"
 read -r l1 e1 p1 b1 w1 <<<"$s1"
 diag "wgl: tx_loop $l0 -> $l1, tx_errors $e0 -> $e1"
@@ -67,10 +65,6 @@ else
 	check_eq "tx_errors grew as much" $((l1 - l0)) $((e1 - e0))
 	check_eq "wgl counts nothing sent (packets, bytes, wg show)" "0 0 0" "$p1 $b1 $w1"
 fi
-read -r -a va <<<"$v0"
-read -r -a vb <<<"$v1"
-check "nothing left on veth0 meanwhile (tx packets ${va[5]} -> ${vb[5]}, give or take ARP)" \
-	test $((vb[5] - va[5])) -le 2
 
 # 2. Looped after the fact.
 ip -n "$B" addr add 192.168.241.12/24 dev veth0
@@ -114,14 +108,19 @@ for outer in 4 6; do
 		check_eq "$t: nothing counted as sent (packets, bytes, wg show)" \
 			"$p0 $b0 $w0" "$p1 $b1 $w1"
 	fi
-	# (No -w: with a deadline, -c would count replies, and none come.)
-	ip netns exec "$A" ping -q -f -c 500 -W 1 "10.24$n.0.2" >/dev/null 2>&1
+	check "$t: 500 UDP datagrams into the loop, as fast as they go" \
+		ip netns exec "$A" /usr/bin/python3 -IS -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(500):
+    s.sendto(b"x" * 100, (sys.argv[1], 9))
+' "10.24$n.0.2"
 	s2=$(loopstat "$A" "$dev")
 	read -r l2 _ <<<"$s2"
 	if is_intree; then
 		skip "$t: tx_loop grew by the 500" "in-tree: no ethtool stats"
 	else
-		check "$t: a ping flood (500) into the loop: tx_loop grew by 500 (+ a keepalive) ($l1 -> $l2)" \
+		check "$t: tx_loop grew by the 500 (+ a keepalive) ($l1 -> $l2)" \
 			test $((l2 - l1)) -ge 500 -a $((l2 - l1)) -le 501
 	fi
 	check "$t: wg0 still works" dp_ping "$A" "$(dp_ip4 2)"
