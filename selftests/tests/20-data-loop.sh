@@ -21,6 +21,7 @@
 #    UDP datagrams into the loop as fast as a socket sends them: tx_loop
 #    grows by the 500 (and at most a keepalive).
 #    Removing the route brings the tunnel back.
+# 3. Two devices, each one's endpoint routed through the other (below).
 # Then the looping devices are deleted, wg0 still works, and the kernel
 # log has nothing new about loops or recursion (run.sh checks the rest).
 . "${WG_REPO:-$(dirname "$0")/../..}/selftests/lib.sh"
@@ -128,10 +129,57 @@ for i in range(500):
 	check "$t: the tunnel works again" dp_ping "$A" "10.24$n.0.2" 10
 done
 
+# 3. A loop through two devices: wgx's endpoint routed through wgy and
+# wgy's through wgx (each allowing the other's endpoint), after both had
+# working tunnels to B. One packet into wgx then comes back into wgx
+# wrapped twice, and again, growing; the kernel bounds such nesting for
+# devices that transmit in place (a dead loop is dropped after a few
+# levels). The module must not turn it into an endless round: one ping
+# makes few messages (under 100 in all), and the drop is counted in
+# tx_errors or tx_dropped of wgx or wgy.
+ip -n "$B" addr add 192.168.241.21/24 dev veth0
+ip -n "$B" addr add 192.168.241.22/24 dev veth0
+loop2() {
+	local d n ka kb
+	for d in x y; do
+		if [ $d = x ]; then n=21 other=22; else n=22 other=21; fi
+		ka=$(genkey) kb=$(genkey)
+		wg_add "wg$d" "$A" && wg_add "wg$d" "$B" || return 1
+		ip netns exec "$A" wg set "wg$d" private-key <(echo "$ka") \
+			listen-port "${n}001" peer "$(pubkey "$kb")" \
+			endpoint "192.168.241.$n:${n}002" \
+			allowed-ips "10.$n.0.2/32,192.168.241.$other/32" || return 1
+		ip netns exec "$B" wg set "wg$d" private-key <(echo "$kb") \
+			listen-port "${n}002" peer "$(pubkey "$ka")" \
+			allowed-ips "10.$n.0.1/32" || return 1
+		ip -n "$A" addr add "10.$n.0.1/24" dev "wg$d"
+		ip -n "$B" addr add "10.$n.0.2/24" dev "wg$d"
+		ip -n "$A" link set "wg$d" up && ip -n "$B" link set "wg$d" up || return 1
+		dp_ping "$A" "10.$n.0.2" 10 || return 1
+	done
+}
+check "wgx and wgy, tunnels to B, both up" loop2
+check "cross the routes: wgx's endpoint through wgy, wgy's through wgx" \
+	bash -c "ip -n '$A' route add 192.168.241.21/32 dev wgy &&
+		ip -n '$A' route add 192.168.241.22/32 dev wgx"
+read -r -a x0 <<<"$(dp_link_counters "$A" wgx)"
+read -r -a y0 <<<"$(dp_link_counters "$A" wgy)"
+check_fail "one ping into wgx: no answer" ip netns exec "$A" ping -c 1 -W 2 10.21.0.2
+sleep 1
+read -r -a x1 <<<"$(dp_link_counters "$A" wgx)"
+read -r -a y1 <<<"$(dp_link_counters "$A" wgy)"
+sent=$((x1[5] - x0[5] + y1[5] - y0[5]))
+drops=$((x1[6] - x0[6] + x1[7] - x0[7] + y1[6] - y0[6] + y1[7] - y0[7]))
+diag "wgx sent $((x1[5] - x0[5])) messages ($((x1[4] - x0[4])) bytes), wgy $((y1[5] - y0[5])) ($((y1[4] - y0[4])) bytes); tx errors + dropped: $drops"
+check "one packet made few messages ($sent < 100)" test "$sent" -lt 100
+check "the drop was counted (tx_errors/tx_dropped of wgx, wgy: $drops)" test "$drops" -ge 1
+check "wg0 still works" dp_ping "$A" "$(dp_ip4 2)"
+
 # The box lives.
 check "wgl can be deleted" ip -n "$A" link del wgl
-check "wg2 and wg3 can be deleted" \
-	bash -c "ip -n '$A' link del wg2 && ip -n '$A' link del wg3"
+check "wg2, wg3, wgx and wgy can be deleted" \
+	bash -c "ip -n '$A' link del wg2 && ip -n '$A' link del wg3 &&
+		ip -n '$A' link del wgx && ip -n '$A' link del wgy"
 check "wg0 still works A->B" dp_ping "$A" "$(dp_ip4 2)"
 check "and B->A" dp_ping "$B" "$(dp_ip4 1)"
 check_eq "the kernel log says nothing of loops or recursion" "" \
