@@ -34,10 +34,11 @@ klog0=$(dmesg | wc -l)
 
 # loopstat NS DEV: "TX-LOOP TX-ERRORS TX-PACKETS TX-BYTES WG-SHOW-TX".
 loopstat() {
-	local l tr
+	local l tr lp
 	read -r -a l <<<"$(dp_link_counters "$1" "$2")"
 	tr=$(dp_peer_field "$1" "$2" transfer)
-	echo "$(dp_stat "$1" "$2" tx_loop) ${l[6]} ${l[5]} ${l[4]} ${tr#* }"
+	tr=${tr#* } lp=$(dp_stat "$1" "$2" tx_loop)
+	echo "${lp:--} ${l[6]} ${l[5]} ${l[4]} $tr"
 }
 
 # 1. Looped from the start.
