@@ -124,7 +124,7 @@ for outer in 4 6; do
 	check_eq "$t: B got the one byte, then the 8 segments, whole and in order" \
 		"255:1 0:1000 1:1000 2:1000 3:1000 4:1000 5:1000 6:1000 7:500" "$(cat "$rlog")"
 	frames=$(wgwire frames "$pcap" | awk '$7 == 4 { $NF = ""; $(NF - 1) = ""; print }')
-	m=$(dp_msg_size 1028) l=$(dp_msg_size 528)
+	m=$(dp_msg_size 1028) ml=$(dp_msg_size 528)
 	read -r _ wa_tp0 wa_tb0 <<<"$wa0"
 	read -r _ wa_tp1 wa_tb1 <<<"$wa1"
 	read -r _ va_tp0 _ <<<"$va0"
@@ -139,10 +139,10 @@ for outer in 4 6; do
 	if [ $outer = 4 ]; then src="$(dp_out4 1):10001" dst="$(dp_out4 2):10002"
 	else src="[$(dp_out6 1)]:10001" dst="[$(dp_out6 2)]:10002"; fi
 	# "SRC DST LEN MSGS SIZE LAST TYPE" (receiver and counter cut off)
-	check_eq "$t: the wire: one datagram of $((7 * m + l)) bytes, 8 data messages, 7 of $m and one of $l" \
-		"$src $dst $((7 * m + l)) 8 $m $l 4" "$(echo $frames)"
-	check_eq "$t: wg0 counted 8 messages, $((7 * m + l)) bytes" \
-		"8 $((7 * m + l))" "$((wa_tp1 - wa_tp0)) $((wa_tb1 - wa_tb0))"
+	check_eq "$t: the wire: one datagram of $((7 * m + ml)) bytes, 8 data messages, 7 of $m and one of $ml" \
+		"$src $dst $((7 * m + ml)) 8 $m $ml 4" "$(echo $frames)"
+	check_eq "$t: wg0 counted 8 messages, $((7 * m + ml)) bytes" \
+		"8 $((7 * m + ml))" "$((wa_tp1 - wa_tp0)) $((wa_tb1 - wa_tb0))"
 	n=$((va_tp1 - va_tp0))
 	check "$t: veth0 counted fewer skbs ($n) than messages (8)" test "$n" -ge 1 -a "$n" -lt 8
 	check_eq "$t: B's wg0 counted 8 messages in" 8 "$((wb_rp1 - wb_rp0))"
