@@ -70,6 +70,8 @@ static int send_message(struct wg_peer *peer, struct wg_live *live,
 	if (!ret) {
 		wg_tx_count(peer, 1, len);
 		wg_timers_sent(peer, false, now_ns());
+	} else if (ret != -ELOOP) {
+		wg_stats_count(peer->wg, WG_STAT_TX_SEND_FAILED);
 	}
 	return ret;
 }
@@ -95,7 +97,6 @@ static void completed(struct wg_peer *peer, struct wg_live *live,
 
 	wg_endpoint_from_skb(&ep, skb);
 	if (wg_peer_set_endpoint(peer, &ep, &was)) {
-		dst_cache_reset(&live->route);
 		if (was.sa.sa_family) {
 			WRITE_ONCE(peer->last_roam_wall, ktime_get_real_ns());
 			wg_event_endpoint_changed(peer, &was, &ep);

@@ -80,6 +80,18 @@ void wg_peer_set_keepalive(struct wg_peer *peer, u16 seconds)
 		wg_handshake_persistent_start(peer);
 }
 
+/* The cached route went to, or came from, somewhere else. */
+static void forget_route(struct wg_peer *peer)
+{
+	struct wg_live *live;
+
+	rcu_read_lock();
+	live = wg_live_of(peer);
+	if (live)
+		dst_cache_reset(&live->route);
+	rcu_read_unlock();
+}
+
 static bool same_endpoint(const struct wg_endpoint *cur,
 			  const struct wg_endpoint *ep)
 {
@@ -115,6 +127,7 @@ bool wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep,
 		*was = peer->endpoint;
 	peer->endpoint = *ep;
 	write_sequnlock_bh(&peer->endpoint_lock);
+	forget_route(peer);
 	return true;
 }
 
@@ -134,6 +147,7 @@ void wg_peer_clear_src(struct wg_peer *peer)
 	memset(&peer->endpoint.src6, 0, sizeof(peer->endpoint.src6));
 	peer->endpoint.src_ifindex = 0;
 	write_sequnlock_bh(&peer->endpoint_lock);
+	forget_route(peer);
 }
 
 struct wg_peer *wg_peer_get_live(struct wg_peer *peer)

@@ -10,6 +10,7 @@
 #include <linux/minmax.h>
 #include <linux/string.h>
 #include "replay.h"
+#include "wire.h"
 
 #define WORD_SHIFT	ilog2(BITS_PER_LONG)
 #define RING_WORDS	(WG_REPLAY_BITS / BITS_PER_LONG)

@@ -24,6 +24,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <linux/scatterlist.h>
 #include <net/inet_ecn.h>
 #include <net/ip_tunnels.h>
 #include <net/sock.h>
@@ -45,8 +46,6 @@
 
 /* Datagrams a lane holds before the poll takes them. */
 #define LANE_DEPTH		1024
-/* A run this large goes to a worker; a smaller one is opened inline. */
-#define INLINE_MAX_BYTES	4096
 
 static u64 now_ns(void)
 {
@@ -132,23 +131,29 @@ drop:
 /* Opening. */
 
 /*
- * Opens one datagram of @s: in place when the skb is ours to write and
- * holds the message in one piece, else into a fresh skb. cb->out is the
- * padded inner packet.
+ * Opens one datagram of @s where it lies when the skb is ours to write
+ * (linear, or in page fragments no one else holds: a GSO datagram cut at
+ * our UDP socket, a NIC's pages), else into a fresh skb. cb->out is then
+ * the padded inner packet.
  */
 static bool open_one(struct sk_buff *skb, struct wg_session *s)
 {
 	struct wg_msg_data *msg = (struct wg_msg_data *)skb->data;
 	unsigned int len = skb->len - WG_DATA_HEADER_SIZE;
+	struct scatterlist sg[MAX_SKB_FRAGS + 2];
 	struct wg_cb *cb = wg_cb(skb);
 	struct sk_buff *out;
 	u8 *dst;
+	int n;
 
 	if (unlikely(READ_ONCE(s->expired) || !wg_session_fresh(s, now_ns()))) {
 		cb->flags |= WG_CB_STALE;
 		return false;
 	}
-	if (!skb_cloned(skb) && skb_headlen(skb) == skb->len) {
+	if (skb_cloned(skb) || skb_has_shared_frag(skb) ||
+	    skb_has_frag_list(skb))
+		goto copy;
+	if (skb_headlen(skb) == skb->len) {
 		if (!chacha20poly1305_decrypt(msg->sealed, msg->sealed, len,
 					      NULL, 0, cb->nonce, s->recv_key))
 			return false;
@@ -157,6 +162,20 @@ static bool open_one(struct sk_buff *skb, struct wg_session *s)
 		cb->out = skb;
 		return true;
 	}
+	sg_init_table(sg, ARRAY_SIZE(sg));
+	n = skb_to_sgvec(skb, sg, WG_DATA_HEADER_SIZE, len);
+	if (n <= 0)
+		goto copy;
+	if (!chacha20poly1305_decrypt_sg_inplace(sg, len, NULL, 0, cb->nonce,
+						 s->recv_key))
+		return false;
+	__skb_pull(skb, WG_DATA_HEADER_SIZE);
+	if (pskb_trim(skb, len - WG_TAG_SIZE))
+		return false;
+	cb->out = skb;
+	return true;
+
+copy:
 	out = netdev_alloc_skb_ip_align(s->peer->wg->dev, len);
 	if (!out)
 		return false;
@@ -208,7 +227,7 @@ static void start_run(struct wg_rx_lane *lane, struct sk_buff *first,
 {
 	struct wg_cb *cb = wg_cb(first);
 
-	if (bytes <= INLINE_MAX_BYTES) {
+	if (bytes <= wg_rx_inline_max) {
 		open_run(first);
 		return;
 	}
@@ -275,18 +294,27 @@ static void take_arrivals(struct wg_rx_lane *lane)
 
 /* The poll: delivering. */
 
-/* The inner packet's real length, or 0 if it is not well-formed IP. */
+/*
+ * The inner packet's real length, or 0 if it is not well-formed IP. Its
+ * IP header is in the linear part afterwards.
+ */
 static unsigned int inner_length(struct sk_buff *skb)
 {
-	if (skb->len >= sizeof(struct iphdr) && ip_hdr(skb)->version == 4) {
-		unsigned int len = ntohs(ip_hdr(skb)->tot_len);
+	unsigned int len;
 
-		skb->protocol = htons(ETH_P_IP);
-		if (ip_hdr(skb)->ihl < 5 || len < ip_hdr(skb)->ihl * 4U)
+	if (!pskb_may_pull(skb, 1))
+		return 0;
+	if (ip_hdr(skb)->version == 4) {
+		if (!pskb_may_pull(skb, sizeof(struct iphdr)) ||
+		    ip_hdr(skb)->ihl < 5 ||
+		    !pskb_may_pull(skb, ip_hdr(skb)->ihl * 4U))
 			return 0;
-		return len;
+		len = ntohs(ip_hdr(skb)->tot_len);
+		skb->protocol = htons(ETH_P_IP);
+		return len < ip_hdr(skb)->ihl * 4U ? 0 : len;
 	}
-	if (skb->len >= sizeof(struct ipv6hdr) && ipv6_hdr(skb)->version == 6) {
+	if (ip_hdr(skb)->version == 6 &&
+	    pskb_may_pull(skb, sizeof(struct ipv6hdr))) {
 		skb->protocol = htons(ETH_P_IPV6);
 		return ntohs(ipv6_hdr(skb)->payload_len) +
 		       sizeof(struct ipv6hdr);
@@ -365,8 +393,6 @@ static void heard(struct wg_peer *peer, struct wg_session *s,
 	}
 	wg_endpoint_from_skb(&ep, last);
 	if (unlikely(wg_peer_set_endpoint(peer, &ep, &was))) {
-		if (live)
-			dst_cache_reset(&live->route);
 		if (was.sa.sa_family) {
 			WRITE_ONCE(peer->last_roam_wall, ktime_get_real_ns());
 			wg_event_endpoint_changed(peer, &was, &ep);

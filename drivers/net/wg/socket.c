@@ -4,7 +4,8 @@
  * namespace the device was created in. A datagram leaves from the local
  * address the peer last reached us on, while that address is still ours
  * (source-address stickiness), carries the device's fwmark, and never
- * leaves through the device itself: that route is a loop, and dropped.
+ * leaves through the device itself: that route is a loop, and dropped
+ * (counted as tx_loop, whatever the datagram carried).
  *
  * The netdev counters are the data path's (tx.c counts each message once),
  * so the datagrams leave without skb->dev: the tunnel helpers then leave
@@ -60,6 +61,7 @@ static struct rtable *route4(struct wg_device *wg, struct sock *sock,
 		return rt;
 	if (unlikely(rt->dst.dev == wg->dev)) {
 		ip_rt_put(rt);
+		wg_stats_count(wg, WG_STAT_TX_LOOP);
 		return ERR_PTR(-ELOOP);
 	}
 	return rt;
@@ -131,6 +133,7 @@ static struct dst_entry *route6(struct wg_device *wg, struct sock *sock,
 		return dst;
 	if (unlikely(dst->dev == wg->dev)) {
 		dst_release(dst);
+		wg_stats_count(wg, WG_STAT_TX_LOOP);
 		return ERR_PTR(-ELOOP);
 	}
 	return dst;

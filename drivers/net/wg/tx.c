@@ -11,11 +11,11 @@
  * and one reference to the session. Without a session it is staged until
  * a handshake gives the peer one.
  *
- * Sealing: a single packet is sealed where it stands, by the CPU that
- * numbered it. A GSO burst goes to a worker on another CPU, which cuts it
- * into segments and, for each, computes the checksum while copying it
- * into the outgoing buffer and encrypts it there: one pass over the data
- * and no skb per message on the way out.
+ * Sealing (seal.c): a single packet is sealed where it stands, by the
+ * CPU that numbered it. A GSO burst goes to a worker on another CPU, which
+ * cuts it into segments straight into the outgoing pages, computing each
+ * one's checksum as it copies it, and encrypts it there: one pass over
+ * the data and no skb per message on the way out.
  *
  * flush(): whoever finishes sealing a burst then sends every ready burst
  * at the head of the peer's queue, in nonce order; one CPU at a time.
@@ -32,7 +32,6 @@
 #include <net/icmp.h>
 #include <net/inet_ecn.h>
 #include <net/ip_tunnels.h>
-#include <crypto/chacha20poly1305.h>
 
 #include "tx.h"
 #include "cb.h"
@@ -40,30 +39,16 @@
 #include "device.h"
 #include "handshake.h"
 #include "peer.h"
+#include "seal.h"
 #include "session.h"
 #include "socket.h"
 #include "stats.h"
 #include "timers.h"
 #include "compat.h"
 
-/* A datagram we build holds at most this many bytes of messages. */
-#define OUT_MAX		(32 * 1024 - 1024)
-/* Room in front of a message for the outer headers and the link layer. */
-#define OUT_HEADROOM	(LL_MAX_HEADER + WG_OUTER_ROOM)
-
 static u64 now_ns(void)
 {
 	return ktime_get_coarse_boottime_ns();
-}
-
-/* Zero padding to a multiple of 16, but never past the MTU. */
-static unsigned int padded(unsigned int len, unsigned int mtu)
-{
-	unsigned int p = ALIGN(len, WG_PAD_MULTIPLE);
-
-	if (mtu && p > mtu)
-		p = max(len, mtu);
-	return p;
 }
 
 /*
@@ -152,9 +137,8 @@ static bool send_burst(struct wg_peer *peer, struct wg_live *live,
 		if (likely(!ret)) {
 			msgs += n;
 			bytes += len;
-		} else {
-			wg_stats_count_n(peer->wg, ret == -ELOOP ? WG_STAT_TX_LOOP :
-					 WG_STAT_TX_SEND_FAILED, n);
+		} else if (ret != -ELOOP) {
+			wg_stats_count_n(peer->wg, WG_STAT_TX_SEND_FAILED, n);
 		}
 	}
 	if (!inplace)
@@ -213,167 +197,11 @@ static void flush(struct wg_peer *peer)
 	} while (again);
 }
 
-/* Sealing. */
-
-static void write_header(struct wg_msg_data *msg, struct wg_session *s,
-			 u64 nonce)
-{
-	msg->type = wg_msg_type_word(WG_MSG_DATA);
-	msg->receiver = s->remote;
-	msg->counter = cpu_to_le64(nonce);
-}
-
-/* A single packet, sealed where it stands (or in a copy if it must). */
-static bool seal_one(struct sk_buff *skb, struct wg_cb *cb)
-{
-	struct wg_session *s = cb->session;
-	unsigned int len, plen, tail;
-	struct sk_buff *out = skb;
-	struct wg_msg_data *msg;
-
-	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
-		return false;
-	len = skb->len;
-	plen = padded(len, cb->mtu);
-	tail = plen - len + WG_TAG_SIZE;
-	if (skb_cloned(skb) || skb_is_nonlinear(skb) ||
-	    skb_headroom(skb) < OUT_HEADROOM + WG_DATA_HEADER_SIZE ||
-	    skb_tailroom(skb) < tail) {
-		out = skb_copy_expand(skb, OUT_HEADROOM + WG_DATA_HEADER_SIZE,
-				      tail, GFP_ATOMIC);
-		if (!out)
-			return false;
-	}
-	skb_put_zero(out, plen - len);
-	chacha20poly1305_encrypt(out->data, out->data, plen, NULL, 0,
-				 cb->nonce, s->send_key);
-	skb_put(out, WG_TAG_SIZE);
-	msg = skb_push(out, WG_DATA_HEADER_SIZE);
-	write_header(msg, s, cb->nonce);
-	skb_reset_network_header(out);
-	/* In place, its list pointers are the queue's until flush() unlinks it. */
-	if (out == skb)
-		cb->flags |= WG_CB_INPLACE;
-	cb->out = out;
-	return true;
-}
-
-/* The datagrams a GSO burst becomes, as they are filled. */
-struct outbox {
-	struct sk_buff *head;
-	struct sk_buff **tail;
-	struct sk_buff *cur;	/* being filled */
-	unsigned int size;	/* of cur's messages */
-	unsigned int n;		/* messages in cur */
-	bool closed;		/* cur took a shorter last message */
-};
-
-static void outbox_close(struct outbox *ob)
-{
-	struct sk_buff *skb = ob->cur;
-
-	if (!skb)
-		return;
-	if (ob->n > 1) {
-		skb_shinfo(skb)->gso_size = ob->size;
-		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
-		skb_shinfo(skb)->gso_segs = ob->n;
-	}
-	*ob->tail = skb;
-	ob->tail = &skb->next;
-	ob->cur = NULL;
-}
-
-/* Room for one message of @size bytes, @left messages to come after it. */
-static u8 *outbox_room(struct outbox *ob, unsigned int size,
-		       unsigned int left)
-{
-	unsigned int want;
-
-	if (ob->cur && (ob->closed || size > ob->size ||
-			skb_tailroom(ob->cur) < size))
-		outbox_close(ob);
-	if (!ob->cur) {
-		want = min_t(unsigned int, size * (left + 1),
-			     max_t(unsigned int, OUT_MAX, size));
-		ob->cur = alloc_skb(OUT_HEADROOM + want, GFP_ATOMIC | __GFP_NOWARN);
-		if (!ob->cur && want > size)
-			ob->cur = alloc_skb(OUT_HEADROOM + size, GFP_ATOMIC);
-		if (!ob->cur)
-			return NULL;
-		skb_reserve(ob->cur, OUT_HEADROOM);
-		ob->size = size;
-		ob->n = 0;
-		ob->closed = false;
-	}
-	/* A shorter message may end a GSO datagram, never sit inside one. */
-	if (size < ob->size)
-		ob->closed = true;
-	++ob->n;
-	return skb_put(ob->cur, size);
-}
-
-static bool seal_gso(struct sk_buff *skb, struct wg_cb *cb)
-{
-	struct outbox ob = { .tail = &ob.head };
-	struct wg_session *s = cb->session;
-	unsigned int left = cb->count, mtu = cb->mtu;
-	struct sk_buff *segs, *seg, *next;
-	u64 nonce = cb->nonce;
-	bool ok = true;
-
-	segs = skb_gso_segment(skb, NETIF_F_SG | NETIF_F_HW_CSUM);
-	if (IS_ERR_OR_NULL(segs))
-		return false;
-	skb_list_walk_safe(segs, seg, next) {
-		unsigned int len = seg->len, plen = padded(len, mtu);
-		struct wg_msg_data *msg;
-
-		if (ok && left)
-			msg = (void *)outbox_room(&ob, WG_DATA_SIZE(plen), left - 1);
-		else
-			msg = NULL;
-		if (!msg) {
-			ok = false;
-			kfree_skb(seg);
-			continue;
-		}
-		--left;
-		write_header(msg, s, nonce);
-		/* The one pass over the data before the cipher's. */
-		skb_copy_and_csum_dev(seg, msg->sealed);
-		memset(msg->sealed + len, 0, plen - len);
-		chacha20poly1305_encrypt(msg->sealed, msg->sealed, plen, NULL, 0,
-					 nonce++, s->send_key);
-		consume_skb(seg);
-	}
-	outbox_close(&ob);
-	*ob.tail = NULL;
-	cb->out = ob.head;
-	if (!ok) {
-		kfree_skb_list(ob.head);
-		cb->out = NULL;
-	}
-	return ok;
-}
+/* Sealing (seal.c), then sending what is ready. */
 
 static void seal(struct sk_buff *skb)
 {
-	struct wg_cb *cb = wg_cb(skb);
-	bool ok;
-
-	cb->out = NULL;
-	if (skb_is_gso(skb)) {
-		/* skb_gso_segment() borrows the control block's tail. */
-		struct wg_cb saved = *cb;
-
-		ok = seal_gso(skb, cb);
-		saved.out = cb->out;
-		*cb = saved;
-	} else {
-		ok = seal_one(skb, cb);
-	}
-	wg_cb_finish(skb, ok ? WG_CB_DONE : WG_CB_FAILED);
+	wg_cb_finish(skb, wg_seal_burst(skb) ? WG_CB_DONE : WG_CB_FAILED);
 }
 
 void wg_tx_seal_job(struct sk_buff *skb)
@@ -453,7 +281,7 @@ static struct sk_buff *number(struct wg_peer *peer, struct sk_buff *skb)
 	spin_unlock_bh(&peer->tx.lock);
 
 	maybe_renew(peer, s, first + count, now);
-	if (skb_is_gso(skb)) {
+	if (skb_is_gso(skb) && !wg_tx_inline_gso) {
 		cb->kind = WG_JOB_SEAL;
 		wg_crypt_hand_off(peer->wg, skb);
 		return NULL;
@@ -504,11 +332,11 @@ void wg_tx_keepalive(struct wg_peer *peer)
 		wg_tx_flush_staged(peer, false);
 		return;
 	}
-	skb = alloc_skb(OUT_HEADROOM + WG_DATA_HEADER_SIZE + WG_TAG_SIZE,
+	skb = alloc_skb(WG_SEAL_HEADROOM + WG_DATA_HEADER_SIZE + WG_TAG_SIZE,
 			GFP_ATOMIC);
 	if (!skb)
 		return;
-	skb_reserve(skb, OUT_HEADROOM + WG_DATA_HEADER_SIZE);
+	skb_reserve(skb, WG_SEAL_HEADROOM + WG_DATA_HEADER_SIZE);
 	memset(skb->cb, 0, sizeof(skb->cb));
 	rcu_read_lock_bh();
 	push(peer, skb);

@@ -18,7 +18,7 @@
 #include <linux/slab.h>
 
 #define RT_WINDOW	((u64)WG_REPLAY_WINDOW)
-#define RT_NO_LIMIT	REJECT_AFTER_MESSAGES
+#define RT_NO_LIMIT	WG_REJECT_AFTER_MESSAGES
 
 static struct wg_replay *rt_new(struct kunit *test)
 {
@@ -147,7 +147,7 @@ static void replay_duplicates(struct kunit *test)
 /* The limit is exclusive, and once the top reached it nothing is fresh. */
 static void replay_limit(struct kunit *test)
 {
-	const u64 limit = REJECT_AFTER_MESSAGES;
+	const u64 limit = WG_REJECT_AFTER_MESSAGES;
 	struct wg_replay *r = rt_new(test);
 
 	KUNIT_EXPECT_FALSE(test, wg_replay_check_and_mark(r, U64_MAX, limit));
