@@ -408,3 +408,96 @@ dp_iperf() {
 dp_peer_field() {
 	ip netns exec "$1" wg show "$2" "$3" | awk '{ $1 = ""; sub(/^ /, ""); print }'
 }
+
+# ---------------------------------------------------------------------------
+# Data path: counters, captures, the wire (20-data-counters, -order, -gso,
+# -nested, -loop)
+# ---------------------------------------------------------------------------
+
+WGWIRE=("/usr/bin/python3" -IS "$WG_REPO/selftests/tools/wgwire.py")
+# wgwire frames|msgs|order PCAP: the WireGuard messages of a capture
+# (selftests/tools/wgwire.py).
+wgwire() { "${WGWIRE[@]}" "$@"; }
+
+# dp_pair NS1 NS2: namespaces (new), the veth pair, wg0 in each (listen
+# ports 10001, 10002) and each the other's peer, allowed IPs its tunnel
+# addresses; host 1 knows host 2's endpoint (IPv4 outer), host 2 learns
+# host 1's. Keys in DP_KEY1/2, public keys in DP_PUB1/2.
+dp_pair() {
+	ns_add "$1" "$2" || return 1
+	dp_veth "$1" "$2" || return 1
+	DP_KEY1=$(genkey) DP_KEY2=$(genkey)
+	DP_PUB1=$(pubkey "$DP_KEY1") DP_PUB2=$(pubkey "$DP_KEY2")
+	dp_wg "$1" 1 "$DP_KEY1" 10001 || return 1
+	dp_wg "$2" 2 "$DP_KEY2" 10002 || return 1
+	ip netns exec "$1" wg set wg0 peer "$DP_PUB2" \
+		endpoint "$(dp_out4 2):10002" \
+		allowed-ips "$(dp_ip4 2)/32,$(dp_ip6 2)/128" || return 1
+	ip netns exec "$2" wg set wg0 peer "$DP_PUB1" \
+		allowed-ips "$(dp_ip4 1)/32,$(dp_ip6 1)/128"
+}
+
+# dp_capture_start NS DEV FILE [TCPDUMP-ARGS...]: tcpdump -w FILE of whole
+# frames on DEV in NS, in the background until dp_capture_stop (or exit);
+# returns once it listens. Its pid in DP_CAP_PID, its stderr in FILE.err.
+# (Few captures per test: starting one patches kernel text, which
+# multi-threaded TCG has been seen to trip over.)
+dp_capture_start() {
+	local ns=$1 dev=$2 file=$3 i
+	shift 3
+	ip netns exec "$ns" tcpdump -Z root -i "$dev" -n -U -s 0 -B 16384 \
+		-w "$file" "$@" 2>"$file.err" &
+	DP_CAP_PID=$!
+	cleanup_add "kill $DP_CAP_PID; rm -f '$file' '$file.err'"
+	for ((i = 0; i < 300; i++)); do
+		grep -q "listening on" "$file.err" 2>/dev/null && return 0
+		kill -0 $DP_CAP_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$file.err"
+	return 1
+}
+
+# dp_capture_stop [PID]: end a capture (default DP_CAP_PID) and wait for
+# it to write its last frames.
+dp_capture_stop() {
+	local pid=${1:-$DP_CAP_PID}
+	sleep 0.3 # what is on its way to the capture socket
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# dp_capture_drops FILE: how many frames the kernel dropped for the capture
+# that wrote FILE (after dp_capture_stop).
+dp_capture_drops() {
+	awk '/dropped by kernel/ { n = $1 } END { print n + 0 }' "$1.err"
+}
+
+# dp_link_counters NS DEV: the counters `ip -s link` shows for DEV, as
+# "RX-BYTES RX-PACKETS RX-ERRORS RX-DROPPED TX-BYTES TX-PACKETS TX-ERRORS
+# TX-DROPPED".
+dp_link_counters() {
+	ip -n "$1" -s link show dev "$2" | awk '
+		$1 == "RX:" { getline; rx = $1 " " $2 " " $3 " " $4 }
+		$1 == "TX:" { getline; tx = $1 " " $2 " " $3 " " $4 }
+		END { print rx, tx }'
+}
+
+# dp_dump_transfer NS DEV: "RX TX" bytes of DEV's only peer in `wg show
+# DEV dump`.
+dp_dump_transfer() {
+	ip netns exec "$1" wg show "$2" dump | awk -F'\t' 'NR == 2 { print $6, $7 }'
+}
+
+# dp_msg_size INNER-LEN [MTU]: bytes of the data message that carries an
+# inner packet of INNER-LEN bytes through a device of MTU (1420): 16 of
+# header, the packet zero-padded to a multiple of 16 but never past the
+# MTU, 16 of tag.
+dp_msg_size() {
+	local len=$1 mtu=${2:-1420} p
+	p=$(((len + 15) / 16 * 16))
+	if ((p > mtu)); then p=$((len > mtu ? len : mtu)); fi
+	echo $((32 + p))
+}
+# ---- end of the data path block ----
