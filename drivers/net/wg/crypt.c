@@ -36,7 +36,7 @@ static void worker_run(struct work_struct *work)
 			next = jobs->next;
 			skb = job_skb(jobs);
 			if (wg_cb(skb)->kind == WG_JOB_SEAL)
-				wg_tx_seal_job(skb);
+				wg_tx_seal_job(skb, next ? job_skb(next) : NULL);
 			else
 				wg_rx_open_job(skb);
 			cond_resched();

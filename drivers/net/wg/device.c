@@ -253,17 +253,30 @@ static void wg_setup(struct net_device *dev)
 
 /*
  * A tunnel has no link layer to name: no IPv6 link-local address by
- * default (and no router solicitations into the void).
+ * default (and no router solicitations into the void). A device gets a
+ * new inet6_dev when it is registered, in the namespace it was made in
+ * and in each it moves to; this runs after addrconf made it.
  */
-static void no_link_local(struct net_device *dev)
+static int wg_netdev_event(struct notifier_block *nb, unsigned long event,
+			   void *ptr)
 {
 #if IS_ENABLED(CONFIG_IPV6)
-	struct inet6_dev *idev = __in6_dev_get(dev);
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct inet6_dev *idev;
 
+	if (event != NETDEV_REGISTER || dev->netdev_ops != &netdev_ops)
+		return NOTIFY_DONE;
+	idev = __in6_dev_get(dev);
 	if (idev)
 		WRITE_ONCE(idev->cnf.addr_gen_mode, IN6_ADDR_GEN_MODE_NONE);
 #endif
+	return NOTIFY_DONE;
 }
+
+static struct notifier_block netdev_notifier = {
+	.notifier_call = wg_netdev_event,
+	.priority = -1,		/* after addrconf's (0) */
+};
 
 static int wg_newlink(struct net *src_net, struct net_device *dev,
 		      struct nlattr *tb[], struct nlattr *data[],
@@ -302,7 +315,6 @@ static int wg_newlink(struct net *src_net, struct net_device *dev,
 	ret = register_netdevice(dev);
 	if (ret)
 		goto err_handshake;
-	no_link_local(dev);
 	list_add(&wg->all, &all_devices);
 	return 0;
 
@@ -369,12 +381,21 @@ int __init wg_device_init(void)
 {
 	int ret;
 
-	ret = register_pernet_device(&pernet_ops);
+	ret = register_netdevice_notifier(&netdev_notifier);
 	if (ret)
 		return ret;
+	ret = register_pernet_device(&pernet_ops);
+	if (ret)
+		goto err_notifier;
 	ret = rtnl_link_register(&link_ops);
 	if (ret)
-		unregister_pernet_device(&pernet_ops);
+		goto err_pernet;
+	return 0;
+
+err_pernet:
+	unregister_pernet_device(&pernet_ops);
+err_notifier:
+	unregister_netdevice_notifier(&netdev_notifier);
 	return ret;
 }
 
@@ -382,6 +403,7 @@ void wg_device_uninit(void)
 {
 	rtnl_link_unregister(&link_ops);
 	unregister_pernet_device(&pernet_ops);
+	unregister_netdevice_notifier(&netdev_notifier);
 }
 
 MODULE_ALIAS_RTNL_LINK(KBUILD_MODNAME);

@@ -159,6 +159,11 @@ struct wg_live {
 	u8 cookie_key[WG_KEY_SIZE];	/* HASH(LABEL_COOKIE || peer's key) */
 
 	struct dst_cache route;
+
+	/* Packets numbered in the tick @tx_tick (jiffies), under peer->tx.lock. */
+	unsigned long tx_tick;
+	unsigned int tx_in_tick;
+
 	struct rcu_head rcu;
 };
 

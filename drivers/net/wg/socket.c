@@ -190,21 +190,48 @@ static int send6(struct wg_device *wg, struct wg_peer *peer,
 }
 #endif
 
+/*
+ * How deep this CPU is in our own sends. A datagram routed into a
+ * WireGuard device (a tunnel inside a tunnel) comes back into wg_xmit()
+ * on this very stack, and that device seals and sends it there and then
+ * (no worker): a loop through several devices stays on one stack, and
+ * wg_xmit() cuts it at WG_MAX_NESTING.
+ */
+static DEFINE_PER_CPU(unsigned int, send_depth);
+
+unsigned int wg_socket_depth(void)
+{
+	return __this_cpu_read(send_depth);
+}
+
+static int send_to(struct wg_device *wg, struct wg_peer *peer,
+		   struct dst_cache *cache, struct sk_buff *skb,
+		   const struct wg_endpoint *ep, u8 ds)
+{
+	int ret = -EDESTADDRREQ;
+
+	local_bh_disable();
+	__this_cpu_inc(send_depth);
+	if (ep->sa.sa_family == AF_INET)
+		ret = send4(wg, peer, cache, skb, ep, ds);
+#if IS_ENABLED(CONFIG_IPV6)
+	else if (ep->sa.sa_family == AF_INET6)
+		ret = send6(wg, peer, cache, skb, ep, ds);
+#endif
+	else
+		kfree_skb(skb);
+	__this_cpu_dec(send_depth);
+	local_bh_enable();
+	return ret;
+}
+
 int wg_socket_send(struct wg_peer *peer, struct wg_live *live,
 		   struct sk_buff *skb, u8 ds)
 {
-	struct dst_cache *cache = live ? &live->route : NULL;
 	struct wg_endpoint ep;
 
 	wg_peer_get_endpoint(peer, &ep);
-	if (ep.sa.sa_family == AF_INET)
-		return send4(peer->wg, peer, cache, skb, &ep, ds);
-#if IS_ENABLED(CONFIG_IPV6)
-	if (ep.sa.sa_family == AF_INET6)
-		return send6(peer->wg, peer, cache, skb, &ep, ds);
-#endif
-	kfree_skb(skb);
-	return -EDESTADDRREQ;
+	return send_to(peer->wg, peer, live ? &live->route : NULL, skb, &ep, ds);
 }
 
 int wg_socket_reply(struct wg_device *wg, struct sk_buff *in,
@@ -219,14 +246,7 @@ int wg_socket_reply(struct wg_device *wg, struct sk_buff *in,
 	skb_reserve(skb, LL_MAX_HEADER + WG_OUTER_ROOM);
 	skb_put_data(skb, buf, len);
 	wg_endpoint_from_skb(&ep, in);
-	if (ep.sa.sa_family == AF_INET)
-		return send4(wg, NULL, NULL, skb, &ep, 0);
-#if IS_ENABLED(CONFIG_IPV6)
-	if (ep.sa.sa_family == AF_INET6)
-		return send6(wg, NULL, NULL, skb, &ep, 0);
-#endif
-	kfree_skb(skb);
-	return -EAFNOSUPPORT;
+	return send_to(wg, NULL, NULL, skb, &ep, 0);
 }
 
 void wg_endpoint_from_skb(struct wg_endpoint *ep, const struct sk_buff *skb)

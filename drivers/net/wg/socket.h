@@ -33,6 +33,14 @@ void wg_socket_close(struct wg_device *wg);
 int wg_socket_send(struct wg_peer *peer, struct wg_live *live,
 		   struct sk_buff *skb, u8 ds);
 
+/*
+ * Sends nested in this CPU's own sends (a datagram of ours being routed
+ * into a WireGuard device); 0 outside them. BH off.
+ */
+unsigned int wg_socket_depth(void);
+/* A tunnel in a tunnel in a tunnel... deeper than this is a loop. */
+#define WG_MAX_NESTING	4
+
 /* Sends @len bytes of @buf back to where @in (a received datagram) came from. */
 int wg_socket_reply(struct wg_device *wg, struct sk_buff *in,
 		    const void *buf, size_t len);

@@ -37,7 +37,7 @@ enum wg_stat {
 	WG_STAT_TX_STAGED_OVERFLOW,	/* waited for a handshake too long */
 	WG_STAT_TX_SEAL_FAILED,		/* out of memory while sealing */
 	WG_STAT_TX_SEND_FAILED,		/* no route or socket for the endpoint */
-	WG_STAT_TX_LOOP,		/* the endpoint routes through the device */
+	WG_STAT_TX_LOOP,		/* routed through itself, or nested too deep */
 	__WG_STAT_COUNT
 };
 

@@ -204,11 +204,21 @@ static void seal(struct sk_buff *skb)
 	wg_cb_finish(skb, wg_seal_burst(skb) ? WG_CB_DONE : WG_CB_FAILED);
 }
 
-void wg_tx_seal_job(struct sk_buff *skb)
+/*
+ * A worker's job. It sends once it has sealed the last of a run of the
+ * same peer's jobs: until then, the next job's session holds the peer.
+ */
+void wg_tx_seal_job(struct sk_buff *skb, struct sk_buff *next)
 {
-	/* Once sealed, the burst may be sent and freed by another CPU. */
-	struct wg_peer *peer = wg_peer_get(wg_cb(skb)->session->peer);
+	struct wg_peer *peer = wg_cb(skb)->session->peer;
 
+	if (next && wg_cb(next)->kind == WG_JOB_SEAL &&
+	    wg_cb(next)->session->peer == peer) {
+		seal(skb);
+		return;
+	}
+	/* Once sealed, the burst may be sent and freed by another CPU. */
+	wg_peer_get(peer);
 	/* Sealing needs no softirq held off; sending does. */
 	seal(skb);
 	local_bh_disable();
@@ -249,6 +259,26 @@ static void maybe_renew(struct wg_peer *peer, struct wg_session *s, u64 sent,
 }
 
 /*
+ * A single packet is sealed by its sender while the peer sends a few per
+ * tick: the cheapest way, and the fastest for a ping or an ACK. A peer
+ * that sends more is streaming: its packets go to a worker like a GSO
+ * burst, so that a second CPU shares the work and takes them in batches.
+ * Under peer->tx.lock.
+ */
+#define WG_INLINE_PER_TICK	16
+
+static bool streaming(struct wg_live *live)
+{
+	unsigned long now = jiffies;
+
+	if (live->tx_tick != now) {
+		live->tx_tick = now;
+		live->tx_in_tick = 0;
+	}
+	return ++live->tx_in_tick > WG_INLINE_PER_TICK;
+}
+
+/*
  * Numbers @skb as a burst and queues it for sending, or stages it. Under
  * RCU. Returns the burst if the caller is to seal it, NULL otherwise.
  */
@@ -259,6 +289,7 @@ static struct sk_buff *number(struct wg_peer *peer, struct sk_buff *skb)
 	struct wg_session *s = NULL;
 	struct wg_live *live;
 	u64 now = now_ns(), first;
+	bool hand_off;
 
 	live = wg_live_of(peer);
 	if (likely(live))
@@ -281,10 +312,15 @@ static struct sk_buff *number(struct wg_peer *peer, struct sk_buff *skb)
 	cb->count = count;
 	cb->state = WG_CB_WAITING;
 	__skb_queue_tail(&peer->tx, skb);
+	/* Nested in our own send, it is sealed right here (socket.c). */
+	if (wg_socket_depth())
+		hand_off = false;
+	else
+		hand_off = skb_is_gso(skb) ? !wg_tx_inline_gso : streaming(live);
 	spin_unlock_bh(&peer->tx.lock);
 
 	maybe_renew(peer, s, first + count, now);
-	if (skb_is_gso(skb) && !wg_tx_inline_gso) {
+	if (hand_off) {
 		cb->kind = WG_JOB_SEAL;
 		wg_crypt_hand_off(peer->wg, skb);
 		return NULL;
@@ -430,6 +466,10 @@ netdev_tx_t wg_xmit(struct sk_buff *skb, struct net_device *dev)
 	unsigned int mtu;
 	__be16 proto;
 
+	if (unlikely(wg_socket_depth() >= WG_MAX_NESTING)) {
+		why = WG_STAT_TX_LOOP;
+		goto drop;
+	}
 	proto = inner_protocol(skb);
 	if (unlikely(!proto)) {
 		why = WG_STAT_TX_BAD_INNER;

@@ -12,8 +12,11 @@ struct wg_peer;
 
 netdev_tx_t wg_xmit(struct sk_buff *skb, struct net_device *dev);
 
-/* A worker's job: seal the burst @skb, then send what is ready. */
-void wg_tx_seal_job(struct sk_buff *skb);
+/*
+ * A worker's job: seal the burst @skb, then send what is ready unless
+ * @next, the job after it, is the same peer's.
+ */
+void wg_tx_seal_job(struct sk_buff *skb, struct sk_buff *next);
 
 /* A session became usable: send what was staged (or a keepalive if
  * @keepalive and nothing was).
