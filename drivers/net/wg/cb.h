@@ -42,7 +42,8 @@ struct wg_cb {
 	u8 state;			/* enum wg_cb_state, release/acquire */
 	u8 ds;				/* outer DS field: to send / as received */
 	u8 kind;			/* enum wg_job_kind */
-	u8 flags;			/* enum wg_cb_flag */
+	u8 flags:5;			/* enum wg_cb_flag */
+	u8 depth:3;			/* tx: wg_socket_depth() when numbered */
 	u16 count;			/* tx: messages; rx job: datagrams */
 	u16 mtu;			/* tx: of the route the packet came by */
 	union {

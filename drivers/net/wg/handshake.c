@@ -66,7 +66,7 @@ static int send_message(struct wg_peer *peer, struct wg_live *live,
 		return -ENOMEM;
 	skb_reserve(skb, LL_MAX_HEADER + WG_OUTER_ROOM);
 	skb_put_data(skb, msg, len);
-	ret = wg_socket_send(peer, live, skb, HANDSHAKE_DS);
+	ret = wg_socket_send(peer, live, skb, HANDSHAKE_DS, 0);
 	if (!ret) {
 		wg_tx_count(peer, 1, len);
 		wg_timers_sent(peer, false, now_ns());

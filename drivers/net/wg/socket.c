@@ -193,9 +193,11 @@ static int send6(struct wg_device *wg, struct wg_peer *peer,
 /*
  * How deep this CPU is in our own sends. A datagram routed into a
  * WireGuard device (a tunnel inside a tunnel) comes back into wg_xmit()
- * on this very stack, and that device seals and sends it there and then
- * (no worker): a loop through several devices stays on one stack, and
- * wg_xmit() cuts it at WG_MAX_NESTING.
+ * on this very stack, and that device seals it there and then (no
+ * worker), noting the depth in the burst: whoever sends the burst, now
+ * or later, sends it one level deeper. A loop through several devices
+ * so gets deeper with every round, and wg_xmit() cuts it at
+ * WG_MAX_NESTING.
  */
 static DEFINE_PER_CPU(unsigned int, send_depth);
 
@@ -206,12 +208,14 @@ unsigned int wg_socket_depth(void)
 
 static int send_to(struct wg_device *wg, struct wg_peer *peer,
 		   struct dst_cache *cache, struct sk_buff *skb,
-		   const struct wg_endpoint *ep, u8 ds)
+		   const struct wg_endpoint *ep, u8 ds, unsigned int depth)
 {
+	unsigned int was;
 	int ret = -EDESTADDRREQ;
 
 	local_bh_disable();
-	__this_cpu_inc(send_depth);
+	was = __this_cpu_read(send_depth);
+	__this_cpu_write(send_depth, max(was, depth) + 1);
 	if (ep->sa.sa_family == AF_INET)
 		ret = send4(wg, peer, cache, skb, ep, ds);
 #if IS_ENABLED(CONFIG_IPV6)
@@ -220,18 +224,19 @@ static int send_to(struct wg_device *wg, struct wg_peer *peer,
 #endif
 	else
 		kfree_skb(skb);
-	__this_cpu_dec(send_depth);
+	__this_cpu_write(send_depth, was);
 	local_bh_enable();
 	return ret;
 }
 
 int wg_socket_send(struct wg_peer *peer, struct wg_live *live,
-		   struct sk_buff *skb, u8 ds)
+		   struct sk_buff *skb, u8 ds, unsigned int depth)
 {
 	struct wg_endpoint ep;
 
 	wg_peer_get_endpoint(peer, &ep);
-	return send_to(peer->wg, peer, live ? &live->route : NULL, skb, &ep, ds);
+	return send_to(peer->wg, peer, live ? &live->route : NULL, skb, &ep,
+		       ds, depth);
 }
 
 int wg_socket_reply(struct wg_device *wg, struct sk_buff *in,
@@ -246,7 +251,7 @@ int wg_socket_reply(struct wg_device *wg, struct sk_buff *in,
 	skb_reserve(skb, LL_MAX_HEADER + WG_OUTER_ROOM);
 	skb_put_data(skb, buf, len);
 	wg_endpoint_from_skb(&ep, in);
-	return send_to(wg, NULL, NULL, skb, &ep, 0);
+	return send_to(wg, NULL, NULL, skb, &ep, 0, 0);
 }
 
 void wg_endpoint_from_skb(struct wg_endpoint *ep, const struct sk_buff *skb)

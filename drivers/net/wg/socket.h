@@ -26,12 +26,13 @@ void wg_socket_close(struct wg_device *wg);
 /*
  * Sends @skb, a datagram's payload (one message, or several of one size
  * as UDP GSO when gso_size is set), to @peer's endpoint with outer DS
- * field @ds, routed through @live's route cache. Consumes @skb. 0 or a
- * negative errno; -ELOOP (a route through the device itself) is counted
- * here, anything else is the caller's to count.
+ * field @ds, routed through @live's route cache, at nesting @depth
+ * (below). Consumes @skb. 0 or a negative errno; -ELOOP (a route through
+ * the device itself) is counted here, anything else is the caller's to
+ * count.
  */
 int wg_socket_send(struct wg_peer *peer, struct wg_live *live,
-		   struct sk_buff *skb, u8 ds);
+		   struct sk_buff *skb, u8 ds, unsigned int depth);
 
 /*
  * Sends nested in this CPU's own sends (a datagram of ours being routed

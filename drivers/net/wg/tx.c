@@ -115,7 +115,7 @@ static bool send_burst(struct wg_peer *peer, struct wg_live *live,
 	struct sk_buff *out = cb->out, *next;
 	bool inplace = cb->flags & WG_CB_INPLACE;
 	bool data = cb->flags & WG_CB_DATA;
-	u8 ds = cb->ds;
+	u8 ds = cb->ds, depth = cb->depth;
 	int ret;
 
 	if (unlikely(wg_cb_state(burst) != WG_CB_DONE)) {
@@ -133,7 +133,7 @@ static bool send_burst(struct wg_peer *peer, struct wg_live *live,
 		out->next = NULL;
 		n = skb_is_gso(out) ? skb_shinfo(out)->gso_segs : 1;
 		len = out->len;
-		ret = wg_socket_send(peer, live, out, ds);
+		ret = wg_socket_send(peer, live, out, ds, depth);
 		if (likely(!ret)) {
 			msgs += n;
 			bytes += len;
@@ -311,9 +311,10 @@ static struct sk_buff *number(struct wg_peer *peer, struct sk_buff *skb)
 	cb->nonce = first;
 	cb->count = count;
 	cb->state = WG_CB_WAITING;
+	cb->depth = min(wg_socket_depth(), WG_MAX_NESTING);
 	__skb_queue_tail(&peer->tx, skb);
 	/* Nested in our own send, it is sealed right here (socket.c). */
-	if (wg_socket_depth())
+	if (cb->depth)
 		hand_off = false;
 	else
 		hand_off = skb_is_gso(skb) ? !wg_tx_inline_gso : streaming(live);
