@@ -7,7 +7,6 @@
  */
 
 #include <linux/cpumask.h>
-#include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/workqueue.h>
 
@@ -44,27 +43,13 @@ static void worker_run(struct work_struct *work)
 	}
 }
 
-/* Experiment knobs (temporary): where jobs go. 0: next CPU, 1: this CPU. */
-static int tx_where;
-module_param(tx_where, int, 0644);
-static int rx_where;
-module_param(rx_where, int, 0644);
-int wg_tx_inline_gso;
-module_param_named(tx_inline_gso, wg_tx_inline_gso, int, 0644);
-int wg_rx_inline_max = 4096;
-module_param_named(rx_inline_max, wg_rx_inline_max, int, 0644);
-
 void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb)
 {
-	unsigned int cpu = smp_processor_id();
+	unsigned int cpu = cpumask_next(smp_processor_id(), cpu_online_mask);
 	struct wg_worker *w;
-	int where = wg_cb(skb)->kind == WG_JOB_SEAL ? tx_where : rx_where;
 
-	if (!where) {
-		cpu = cpumask_next(cpu, cpu_online_mask);
-		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpu_online_mask);
-	}
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
 	w = per_cpu_ptr(wg->workers, cpu);
 	if (llist_add(&wg_cb(skb)->job, &w->jobs))
 		queue_work_on(cpu, wg->wq, &w->work);

@@ -18,8 +18,6 @@ void wg_crypt_destroy(struct wg_device *wg);
 /* Waits until every job handed out so far is done. */
 void wg_crypt_flush(struct wg_device *wg);
 
-extern int wg_tx_inline_gso, wg_rx_inline_max;
-
 /* Hands @skb (its cb's kind says what to do) to a worker on another CPU. */
 void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb);
 

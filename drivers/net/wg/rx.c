@@ -46,6 +46,11 @@
 
 /* Datagrams a lane holds before the poll takes them. */
 #define LANE_DEPTH		1024
+/*
+ * A run of up to this many bytes is opened by the poll itself: handing
+ * it to another CPU would cost more than it saves.
+ */
+#define RUN_INLINE_MAX		4096
 
 static u64 now_ns(void)
 {
@@ -227,7 +232,7 @@ static void start_run(struct wg_rx_lane *lane, struct sk_buff *first,
 {
 	struct wg_cb *cb = wg_cb(first);
 
-	if (bytes <= wg_rx_inline_max) {
+	if (bytes <= RUN_INLINE_MAX) {
 		open_run(first);
 		return;
 	}

@@ -12,10 +12,13 @@
  * a handshake gives the peer one.
  *
  * Sealing (seal.c): a single packet is sealed where it stands, by the
- * CPU that numbered it. A GSO burst goes to a worker on another CPU, which
- * cuts it into segments straight into the outgoing pages, computing each
- * one's checksum as it copies it, and encrypts it there: one pass over
- * the data and no skb per message on the way out.
+ * CPU that numbered it, unless its peer is streaming (more than a few
+ * packets a tick): then, like a GSO burst, it goes to a worker on another
+ * CPU, which takes a peer's small packets in batches. A GSO burst is cut
+ * into segments straight into the outgoing pages, each one's checksum
+ * computed as it is copied, and encrypted there: one pass over the data
+ * and no skb per message on the way out. A packet sent from within our
+ * own send (a tunnel inside a tunnel) is sealed in place: socket.c.
  *
  * flush(): whoever finishes sealing a burst then sends every ready burst
  * at the head of the peer's queue, in nonce order; one CPU at a time.
@@ -205,14 +208,17 @@ static void seal(struct sk_buff *skb)
 }
 
 /*
- * A worker's job. It sends once it has sealed the last of a run of the
- * same peer's jobs: until then, the next job's session holds the peer.
+ * A worker's job. A single message waits to be sent with the peer's next
+ * job if there is one (the next job's session holds the peer meanwhile):
+ * small packets are sent in batches. A GSO burst is sent at once, so
+ * that the receiver is at work on it while the next one is sealed.
  */
 void wg_tx_seal_job(struct sk_buff *skb, struct sk_buff *next)
 {
 	struct wg_peer *peer = wg_cb(skb)->session->peer;
 
-	if (next && wg_cb(next)->kind == WG_JOB_SEAL &&
+	if (wg_cb(skb)->count == 1 && next &&
+	    wg_cb(next)->kind == WG_JOB_SEAL &&
 	    wg_cb(next)->session->peer == peer) {
 		seal(skb);
 		return;
@@ -265,6 +271,7 @@ static void maybe_renew(struct wg_peer *peer, struct wg_session *s, u64 sent,
  * burst, so that a second CPU shares the work and takes them in batches.
  * Under peer->tx.lock.
  */
+
 #define WG_INLINE_PER_TICK	16
 
 static bool streaming(struct wg_live *live)
@@ -317,7 +324,7 @@ static struct sk_buff *number(struct wg_peer *peer, struct sk_buff *skb)
 	if (cb->depth)
 		hand_off = false;
 	else
-		hand_off = skb_is_gso(skb) ? !wg_tx_inline_gso : streaming(live);
+		hand_off = skb_is_gso(skb) || streaming(live);
 	spin_unlock_bh(&peer->tx.lock);
 
 	maybe_renew(peer, s, first + count, now);
