@@ -328,48 +328,45 @@ static int remove_prefix(struct allowedips *table, u64 key[2],
 	return 0;
 }
 
-int wg_allowedips_insert_v4(struct allowedips *table, const struct in_addr *ip,
-			    u8 cidr, struct wg_peer *peer, struct mutex *lock)
+/*
+ * The trie key of @addr (4 bytes for AF_INET, 16 for AF_INET6, network
+ * order, any alignment); -EINVAL for another family or a @cidr longer
+ * than the address.
+ */
+static int addr_key(u64 key[2], int family, const void *addr, u8 cidr)
 {
-	u64 key[2];
+	struct in6_addr a6;
+	__be32 a4;
 
-	if (cidr > 32)
-		return -EINVAL;
-	v4_key(key, ip->s_addr);
-	return insert_prefix(table, key, cidr, AF_INET, peer, lock);
+	if (family == AF_INET && cidr <= 32) {
+		memcpy(&a4, addr, sizeof(a4));
+		v4_key(key, a4);
+		return 0;
+	}
+	if (family == AF_INET6 && cidr <= 128) {
+		memcpy(&a6, addr, sizeof(a6));
+		v6_key(key, &a6);
+		return 0;
+	}
+	return -EINVAL;
 }
 
-int wg_allowedips_insert_v6(struct allowedips *table, const struct in6_addr *ip,
-			    u8 cidr, struct wg_peer *peer, struct mutex *lock)
+int wg_allowedips_add(struct allowedips *table, int family, const void *addr,
+		      u8 cidr, struct wg_peer *peer, struct mutex *lock)
 {
 	u64 key[2];
+	int ret = addr_key(key, family, addr, cidr);
 
-	if (cidr > 128)
-		return -EINVAL;
-	v6_key(key, ip);
-	return insert_prefix(table, key, cidr, AF_INET6, peer, lock);
+	return ret ?: insert_prefix(table, key, cidr, family, peer, lock);
 }
 
-int wg_allowedips_remove_v4(struct allowedips *table, const struct in_addr *ip,
-			    u8 cidr, struct wg_peer *peer, struct mutex *lock)
+int wg_allowedips_del(struct allowedips *table, int family, const void *addr,
+		      u8 cidr, struct wg_peer *peer, struct mutex *lock)
 {
 	u64 key[2];
+	int ret = addr_key(key, family, addr, cidr);
 
-	if (cidr > 32)
-		return -EINVAL;
-	v4_key(key, ip->s_addr);
-	return remove_prefix(table, key, cidr, AF_INET, peer, lock);
-}
-
-int wg_allowedips_remove_v6(struct allowedips *table, const struct in6_addr *ip,
-			    u8 cidr, struct wg_peer *peer, struct mutex *lock)
-{
-	u64 key[2];
-
-	if (cidr > 128)
-		return -EINVAL;
-	v6_key(key, ip);
-	return remove_prefix(table, key, cidr, AF_INET6, peer, lock);
+	return ret ?: remove_prefix(table, key, cidr, family, peer, lock);
 }
 
 void wg_allowedips_remove_by_peer(struct allowedips *table,
@@ -431,22 +428,14 @@ lookup_key(struct allowedips_node __rcu **root, const u64 key[2])
 	return found;
 }
 
-struct wg_peer *wg_allowedips_lookup_v4(struct allowedips *table,
-					const struct in_addr *ip)
+struct wg_peer *wg_allowedips_find(struct allowedips *table, int family,
+				   const void *addr)
 {
 	u64 key[2];
 
-	v4_key(key, ip->s_addr);
-	return lookup_key(&table->root4, key);
-}
-
-struct wg_peer *wg_allowedips_lookup_v6(struct allowedips *table,
-					const struct in6_addr *ip)
-{
-	u64 key[2];
-
-	v6_key(key, ip);
-	return lookup_key(&table->root6, key);
+	if (addr_key(key, family, addr, 0))
+		return NULL;
+	return lookup_key(root_of(table, family), key);
 }
 
 struct wg_peer *wg_allowedips_lookup_dst(struct allowedips *table,

@@ -33,14 +33,16 @@ struct allowedips {
 void wg_allowedips_init(struct allowedips *table);
 void wg_allowedips_free(struct allowedips *table, struct mutex *lock);
 
-int wg_allowedips_insert_v4(struct allowedips *table, const struct in_addr *ip,
-			    u8 cidr, struct wg_peer *peer, struct mutex *lock);
-int wg_allowedips_insert_v6(struct allowedips *table, const struct in6_addr *ip,
-			    u8 cidr, struct wg_peer *peer, struct mutex *lock);
-int wg_allowedips_remove_v4(struct allowedips *table, const struct in_addr *ip,
-			    u8 cidr, struct wg_peer *peer, struct mutex *lock);
-int wg_allowedips_remove_v6(struct allowedips *table, const struct in6_addr *ip,
-			    u8 cidr, struct wg_peer *peer, struct mutex *lock);
+/*
+ * A prefix of @family (AF_INET or AF_INET6; -EINVAL otherwise, as for a
+ * @cidr longer than the address): @addr holds 4 or 16 bytes in network
+ * order. add() gives it to @peer (taking it from another peer that had
+ * it); del() removes it if @peer has it, and is 0 if not.
+ */
+int wg_allowedips_add(struct allowedips *table, int family, const void *addr,
+		      u8 cidr, struct wg_peer *peer, struct mutex *lock);
+int wg_allowedips_del(struct allowedips *table, int family, const void *addr,
+		      u8 cidr, struct wg_peer *peer, struct mutex *lock);
 void wg_allowedips_remove_by_peer(struct allowedips *table,
 				  struct wg_peer *peer, struct mutex *lock);
 
@@ -52,11 +54,12 @@ struct allowedips_node *wg_allowedips_next(struct wg_peer *peer,
 int wg_allowedips_read_node(const struct allowedips_node *node, u8 ip[16],
 			    u8 *cidr);
 
-/* Under rcu_read_lock_bh(); return the owning peer, no reference taken. */
-struct wg_peer *wg_allowedips_lookup_v4(struct allowedips *table,
-					const struct in_addr *ip);
-struct wg_peer *wg_allowedips_lookup_v6(struct allowedips *table,
-					const struct in6_addr *ip);
+/*
+ * Under rcu_read_lock_bh(): the peer owning the longest prefix of @addr,
+ * no reference taken; NULL if none or another family.
+ */
+struct wg_peer *wg_allowedips_find(struct allowedips *table, int family,
+				   const void *addr);
 /*
  * By the destination (send) or source (receive) address of an IPv4 or IPv6
  * skb, chosen by skb->protocol; its network header must be set and linear.

@@ -600,26 +600,17 @@ static int apply_allowedip(struct wg_device *wg, struct wg_peer *peer,
 			   const struct allowedip_req *r)
 {
 	bool remove = r->flags & WGALLOWEDIP_F_REMOVE_ME;
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} ip;
+	u8 ip[16];
 	int err;
 
-	memcpy(&ip, nla_data(r->addr), nla_len(r->addr));
-	mask_prefix((u8 *)&ip, nla_len(r->addr), r->cidr);
-	if (r->family == AF_INET && remove)
-		err = wg_allowedips_remove_v4(&wg->allowedips, &ip.v4, r->cidr,
-					      peer, &wg->conf_lock);
-	else if (r->family == AF_INET)
-		err = wg_allowedips_insert_v4(&wg->allowedips, &ip.v4, r->cidr,
-					      peer, &wg->conf_lock);
-	else if (remove)
-		err = wg_allowedips_remove_v6(&wg->allowedips, &ip.v6, r->cidr,
-					      peer, &wg->conf_lock);
+	memcpy(ip, nla_data(r->addr), nla_len(r->addr));
+	mask_prefix(ip, nla_len(r->addr), r->cidr);
+	if (remove)
+		err = wg_allowedips_del(&wg->allowedips, r->family, ip, r->cidr,
+					peer, &wg->conf_lock);
 	else
-		err = wg_allowedips_insert_v6(&wg->allowedips, &ip.v6, r->cidr,
-					      peer, &wg->conf_lock);
+		err = wg_allowedips_add(&wg->allowedips, r->family, ip, r->cidr,
+					peer, &wg->conf_lock);
 	/* Removing a prefix the peer does not have changes nothing. */
 	if (remove && err != -ENOMEM)
 		err = 0;

@@ -244,20 +244,11 @@ static int t_ref_fast(struct t_ctx *c, int family, const u64 key[2])
 static int t_insert(struct t_ctx *c, int family, const u8 *addr, int cidr,
 		    int peer)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
 	int ret;
 
 	mutex_lock(&c->lock);
-	if (family == AF_INET6) {
-		memcpy(&a6, addr, 16);
-		ret = wg_allowedips_insert_v6(&c->table, &a6, cidr,
-					      &c->peers[peer], &c->lock);
-	} else {
-		memcpy(&a4, addr, 4);
-		ret = wg_allowedips_insert_v4(&c->table, &a4, cidr,
-					      &c->peers[peer], &c->lock);
-	}
+	ret = wg_allowedips_add(&c->table, family, addr, cidr, &c->peers[peer],
+				&c->lock);
 	mutex_unlock(&c->lock);
 	return ret;
 }
@@ -265,20 +256,11 @@ static int t_insert(struct t_ctx *c, int family, const u8 *addr, int cidr,
 static int t_remove(struct t_ctx *c, int family, const u8 *addr, int cidr,
 		    int peer)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
 	int ret;
 
 	mutex_lock(&c->lock);
-	if (family == AF_INET6) {
-		memcpy(&a6, addr, 16);
-		ret = wg_allowedips_remove_v6(&c->table, &a6, cidr,
-					      &c->peers[peer], &c->lock);
-	} else {
-		memcpy(&a4, addr, 4);
-		ret = wg_allowedips_remove_v4(&c->table, &a4, cidr,
-					      &c->peers[peer], &c->lock);
-	}
+	ret = wg_allowedips_del(&c->table, family, addr, cidr, &c->peers[peer],
+				&c->lock);
 	mutex_unlock(&c->lock);
 	return ret;
 }
@@ -302,17 +284,9 @@ static void t_remove_by_peer(struct t_ctx *c, int peer)
 static int t_lookup(struct t_ctx *c, int family, const u8 *addr)
 {
 	struct wg_peer *peer;
-	struct in6_addr a6;
-	struct in_addr a4;
 
 	rcu_read_lock_bh();
-	if (family == AF_INET6) {
-		memcpy(&a6, addr, 16);
-		peer = wg_allowedips_lookup_v6(&c->table, &a6);
-	} else {
-		memcpy(&a4, addr, 4);
-		peer = wg_allowedips_lookup_v4(&c->table, &a4);
-	}
+	peer = wg_allowedips_find(&c->table, family, addr);
 	rcu_read_unlock_bh();
 	return peer ? (int)(peer - c->peers) : -1;
 }
@@ -568,11 +542,14 @@ static void wg_allowedips_test_basic(struct kunit *test)
 	u64 seq;
 
 	mutex_lock(&c->lock);
-	KUNIT_EXPECT_EQ(test, wg_allowedips_insert_v4(&c->table, &a4, 33,
-						      &c->peers[0], &c->lock),
+	KUNIT_EXPECT_EQ(test, wg_allowedips_add(&c->table, AF_INET, &a4, 33,
+						&c->peers[0], &c->lock),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, wg_allowedips_insert_v6(&c->table, &a6, 129,
-						      &c->peers[0], &c->lock),
+	KUNIT_EXPECT_EQ(test, wg_allowedips_add(&c->table, AF_INET6, &a6, 129,
+						&c->peers[0], &c->lock),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, wg_allowedips_add(&c->table, 99, &a6, 8,
+						&c->peers[0], &c->lock),
 			-EINVAL);
 	KUNIT_EXPECT_NULL(test, wg_allowedips_first(&c->peers[0]));
 	mutex_unlock(&c->lock);

@@ -150,40 +150,20 @@ static int ref_lookup(int family, const u8 *addr)
 
 static int api_insert(int family, const u8 *addr, int cidr, int peer)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
 	int ret;
 
 	mutex_lock(&lock);
-	if (family == AF_INET6) {
-		memcpy(&a6, addr, 16);
-		ret = wg_allowedips_insert_v6(&table, &a6, cidr, &peers[peer],
-					      &lock);
-	} else {
-		memcpy(&a4, addr, 4);
-		ret = wg_allowedips_insert_v4(&table, &a4, cidr, &peers[peer],
-					      &lock);
-	}
+	ret = wg_allowedips_add(&table, family, addr, cidr, &peers[peer], &lock);
 	mutex_unlock(&lock);
 	return ret;
 }
 
 static int api_remove(int family, const u8 *addr, int cidr, int peer)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
 	int ret;
 
 	mutex_lock(&lock);
-	if (family == AF_INET6) {
-		memcpy(&a6, addr, 16);
-		ret = wg_allowedips_remove_v6(&table, &a6, cidr, &peers[peer],
-					      &lock);
-	} else {
-		memcpy(&a4, addr, 4);
-		ret = wg_allowedips_remove_v4(&table, &a4, cidr, &peers[peer],
-					      &lock);
-	}
+	ret = wg_allowedips_del(&table, family, addr, cidr, &peers[peer], &lock);
 	mutex_unlock(&lock);
 	return ret;
 }
@@ -191,17 +171,9 @@ static int api_remove(int family, const u8 *addr, int cidr, int peer)
 static int api_lookup(int family, const u8 *addr)
 {
 	struct wg_peer *p;
-	struct in6_addr a6;
-	struct in_addr a4;
 
 	rcu_read_lock_bh();
-	if (family == AF_INET6) {
-		memcpy(&a6, addr, 16);
-		p = wg_allowedips_lookup_v6(&table, &a6);
-	} else {
-		memcpy(&a4, addr, 4);
-		p = wg_allowedips_lookup_v4(&table, &a4);
-	}
+	p = wg_allowedips_find(&table, family, addr);
 	rcu_read_unlock_bh();
 	return p ? p->id : -1;
 }
@@ -606,16 +578,16 @@ static void random_op(void)
 
 static void check_edges(void)
 {
-	struct in6_addr a6 = { 0 };
-	struct in_addr a4 = { 0 };
+	static const u8 zero[16];
 
 	reset_table(2);
 	mutex_lock(&lock);
-	if (wg_allowedips_insert_v4(&table, &a4, 33, &peers[0], &lock) !=
+	if (wg_allowedips_add(&table, AF_INET, zero, 33, &peers[0], &lock) !=
 	    -EINVAL ||
-	    wg_allowedips_insert_v6(&table, &a6, 129, &peers[0], &lock) !=
-	    -EINVAL)
-		FAIL("long cidr accepted");
+	    wg_allowedips_add(&table, AF_INET6, zero, 129, &peers[0], &lock) !=
+	    -EINVAL ||
+	    wg_allowedips_add(&table, 99, zero, 8, &peers[0], &lock) != -EINVAL)
+		FAIL("long cidr or unknown family accepted");
 	if (wg_allowedips_first(&peers[0]))
 		FAIL("empty peer has a first node");
 	mutex_unlock(&lock);
