@@ -72,27 +72,6 @@ static bool bucket_take(struct wg_peer_events *ev, u32 *missed)
 	return ok;
 }
 
-static int put_endpoint(struct sk_buff *skb, int type,
-			const struct wg_endpoint *ep)
-{
-	if (ep->sa.sa_family == AF_INET)
-		return nla_put(skb, type, sizeof(ep->in4), &ep->in4);
-	if (ep->sa.sa_family == AF_INET6)
-		return nla_put(skb, type, sizeof(ep->in6), &ep->in6);
-	return 0;
-}
-
-static int put_time(struct sk_buff *skb, int type, u64 wall_ns)
-{
-	struct timespec64 ts = ns_to_timespec64(wall_ns);
-	struct __kernel_timespec kts = {
-		.tv_sec = ts.tv_sec,
-		.tv_nsec = ts.tv_nsec,
-	};
-
-	return nla_put(skb, type, sizeof(kts), &kts);
-}
-
 /* Room for the largest event: names, key, two sockaddr_in6, time, count. */
 #define EVENT_SIZE \
 	(nla_total_size(sizeof(u32)) + nla_total_size(IFNAMSIZ) + \
@@ -138,9 +117,9 @@ static void emit(struct wg_peer *peer, u8 cmd, bool limited,
 	if (nla_put_u32(skb, WGEVENT_A_IFINDEX, dev->ifindex) ||
 	    nla_put_string(skb, WGEVENT_A_IFNAME, dev->name) ||
 	    nla_put(skb, WGEVENT_A_PUBLIC_KEY, WG_KEY_LEN, peer->public_key) ||
-	    put_endpoint(skb, WGEVENT_A_ENDPOINT, now_ep) ||
-	    (old && put_endpoint(skb, WGEVENT_A_OLD_ENDPOINT, old)) ||
-	    put_time(skb, WGEVENT_A_TIME, when ?: ktime_get_real_ns()) ||
+	    wg_nla_put_endpoint(skb, WGEVENT_A_ENDPOINT, now_ep) ||
+	    (old && wg_nla_put_endpoint(skb, WGEVENT_A_OLD_ENDPOINT, old)) ||
+	    wg_nla_put_time(skb, WGEVENT_A_TIME, when ?: ktime_get_real_ns()) ||
 	    (limited && nla_put_u32(skb, WGEVENT_A_MISSED, missed)))
 		goto err_free;
 	genlmsg_end(skb, hdr);

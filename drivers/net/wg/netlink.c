@@ -86,7 +86,7 @@ static struct net_device *find_device(struct net *net, struct nlattr **attrs,
 	return dev;
 }
 
-static int put_sockaddr(struct sk_buff *skb, int type,
+int wg_nla_put_endpoint(struct sk_buff *skb, int type,
 			const struct wg_endpoint *ep)
 {
 	if (ep->sa.sa_family == AF_INET)
@@ -96,7 +96,7 @@ static int put_sockaddr(struct sk_buff *skb, int type,
 	return 0;
 }
 
-static int put_timespec(struct sk_buff *skb, int type, u64 wall_ns)
+int wg_nla_put_time(struct sk_buff *skb, int type, u64 wall_ns)
 {
 	struct timespec64 ts = ns_to_timespec64(wall_ns);
 	struct __kernel_timespec kts = {
@@ -240,7 +240,7 @@ static int put_peer_stats(struct sk_buff *skb, struct wg_peer *peer)
 				      atomic64_read(&peer->counters[stat_attrs[i].counter]),
 				      WGPEER_STATS_A_PAD))
 			return -EMSGSIZE;
-	if (put_timespec(skb, WGPEER_STATS_A_LAST_ROAM_TIME,
+	if (wg_nla_put_time(skb, WGPEER_STATS_A_LAST_ROAM_TIME,
 			 READ_ONCE(peer->last_roam_wall)) ||
 	    nla_put_u64_64bit(skb, WGPEER_STATS_A_EVENTS_SENT,
 			      (u32)atomic_read(&peer->events.sent),
@@ -263,10 +263,10 @@ static int put_peer_state(struct sk_buff *skb, struct wg_peer *peer,
 	wg_peer_get_endpoint(peer, &ep);
 	if (nla_put(skb, WGPEER_A_PRESHARED_KEY, WG_KEY_LEN,
 		    ctx->keys ? peer->psk : no_key) ||
-	    put_sockaddr(skb, WGPEER_A_ENDPOINT, &ep) ||
+	    wg_nla_put_endpoint(skb, WGPEER_A_ENDPOINT, &ep) ||
 	    nla_put_u16(skb, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
 			READ_ONCE(peer->clock.persistent_keepalive)) ||
-	    put_timespec(skb, WGPEER_A_LAST_HANDSHAKE_TIME,
+	    wg_nla_put_time(skb, WGPEER_A_LAST_HANDSHAKE_TIME,
 			 READ_ONCE(peer->last_handshake_wall)) ||
 	    nla_put_u64_64bit(skb, WGPEER_A_RX_BYTES,
 			      atomic64_read(&peer->counters[WG_PC_RX_BYTES]),

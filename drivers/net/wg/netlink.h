@@ -12,6 +12,14 @@
 
 extern struct genl_family wg_genl_family;
 
+struct wg_endpoint;
+
+/* An endpoint as a sockaddr_in or sockaddr_in6 (none: nothing put). */
+int wg_nla_put_endpoint(struct sk_buff *skb, int type,
+			const struct wg_endpoint *ep);
+/* A CLOCK_REALTIME time in ns as a struct __kernel_timespec. */
+int wg_nla_put_time(struct sk_buff *skb, int type, u64 wall_ns);
+
 int wg_genetlink_init(void);
 void wg_genetlink_uninit(void);
 
