@@ -241,7 +241,7 @@ static int put_peer_stats(struct sk_buff *skb, struct wg_peer *peer)
 				      WGPEER_STATS_A_PAD))
 			return -EMSGSIZE;
 	if (wg_nla_put_time(skb, WGPEER_STATS_A_LAST_ROAM_TIME,
-			 READ_ONCE(peer->last_roam_wall)) ||
+			    READ_ONCE(peer->last_roam_wall)) ||
 	    nla_put_u64_64bit(skb, WGPEER_STATS_A_EVENTS_SENT,
 			      (u32)atomic_read(&peer->events.sent),
 			      WGPEER_STATS_A_PAD) ||
@@ -267,7 +267,7 @@ static int put_peer_state(struct sk_buff *skb, struct wg_peer *peer,
 	    nla_put_u16(skb, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
 			READ_ONCE(peer->clock.persistent_keepalive)) ||
 	    wg_nla_put_time(skb, WGPEER_A_LAST_HANDSHAKE_TIME,
-			 READ_ONCE(peer->last_handshake_wall)) ||
+			    READ_ONCE(peer->last_handshake_wall)) ||
 	    nla_put_u64_64bit(skb, WGPEER_A_RX_BYTES,
 			      atomic64_read(&peer->counters[WG_PC_RX_BYTES]),
 			      WGPEER_A_UNSPEC) ||
