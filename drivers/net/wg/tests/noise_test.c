@@ -1049,19 +1049,22 @@ static void noise_static_init_refuses_an_all_zero_key(struct kunit *test)
 static void noise_tai64n_is_monotonic_and_rounded(struct kunit *test)
 {
 	u8 prev[WG_TAI64N_SIZE], cur[WG_TAI64N_SIZE];
-	time64_t before, after;
+	struct timespec64 before, after;
 	__be64 secs;
 	__be32 nsecs;
 	unsigned int i;
 
 	for (i = 0; i < 5; ++i) {
-		before = ktime_get_real_seconds();
+		/* The precise clock: the coarse seconds may lag it a tick. */
+		ktime_get_real_ts64(&before);
 		wg_noise_tai64n_now(cur);
-		after = ktime_get_real_seconds();
+		ktime_get_real_ts64(&after);
 		memcpy(&secs, cur, sizeof(secs));
 		memcpy(&nsecs, cur + sizeof(secs), sizeof(nsecs));
-		KUNIT_EXPECT_GE(test, be64_to_cpu(secs), TAI64_EPOCH + before);
-		KUNIT_EXPECT_LE(test, be64_to_cpu(secs), TAI64_EPOCH + after);
+		KUNIT_EXPECT_GE(test, be64_to_cpu(secs),
+				TAI64_EPOCH + before.tv_sec);
+		KUNIT_EXPECT_LE(test, be64_to_cpu(secs),
+				TAI64_EPOCH + after.tv_sec);
 		KUNIT_EXPECT_LT(test, be32_to_cpu(nsecs), NSEC_PER_SEC);
 		KUNIT_EXPECT_EQ(test, be32_to_cpu(nsecs) % TAI64N_GRAIN_NS, 0);
 		if (i)
