@@ -21,10 +21,12 @@
 # 1390 bytes (1418 would pad to 1424 but stops at the MTU, 1420: messages
 # of 1452). Errors and drops stay 0 throughout.
 #
-# The exchanges run back to back, with only ip -s link in between (wg show
-# transfer and dump are read at the end, and compared there, against the
-# sum of all three), and are checked afterwards, so that no timer has a
-# reason to send anything meanwhile. Replies are counted in A's Icmp MIB. A VM slow enough to make
+# The exchanges run back to back, with only ip -s link in between, and
+# are checked afterwards, so that no timer has a reason to send anything
+# meanwhile. A heard B last: 10 s after the last reply it sends its passive
+# keepalive (32 bytes, which asks nothing back). The test waits for it, then
+# reads everything (ip -s link, wg show transfer and dump) and compares it
+# with the sum of all three exchanges and that keepalive. Replies are counted in A's Icmp MIB. A VM slow enough to make
 # one anyway (an initiation sent again after 5 s without a response, a
 # keepalive 10 s after an unanswered reply) changes the exchange; then the
 # whole attempt is repeated on a fresh pair (up to 3 times), and the checks
@@ -93,7 +95,26 @@ snap() {
 		dump_A=$(dp_dump_transfer "$A" wg0)
 		dump_B=$(dp_dump_transfer "$B" wg0)
 	fi
-	t[$1]=$EPOCHREALTIME
+	if [ "$1" = 3 ]; then t[4]=$EPOCHREALTIME; else t[$1]=$EPOCHREALTIME; fi
+}
+
+# keepalive_sent: A heard B last (the third exchange's last reply), so 10 s
+# later it sends its passive keepalive, which asks nothing back: wait for
+# it (A's tx packets past the three requests; up to 20 s), after which
+# nothing moves while the counters are read, however slow the VM.
+keepalive_sent() {
+	local i want now
+	if is_intree; then
+		sleep 11.5
+		return 0
+	fi
+	read -r -a want <<<"${link_A[2]}"
+	for ((i = 0; i < 200; i++)); do
+		read -r -a now <<<"$(dp_link_counters "$A" wg0)"
+		[ "${now[5]}" -gt $((want[5] + 3)) ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # One attempt on a fresh pair: the three exchanges, each followed by a
@@ -116,6 +137,8 @@ attempt() {
 	ip netns exec "$A" ping -q -n -c 3 -i 0.2 -W 3 -s 1390 -M do "$(dp_ip4 2)" >/dev/null
 	replies $((reps2 + 3))
 	reps3=$reps
+	t[3]=$EPOCHREALTIME
+	keepalive_sent
 	snap 3
 	dp_capture_stop
 	wgwire msgs "$pcap" >"$msgs" || return 1
@@ -177,9 +200,10 @@ grown() {
 	echo "$((b[0] - a[0])) $((b[1] - a[1])) $((b[4] - a[4])) $((b[5] - a[5]))"
 }
 
-# Exchanges 2 and 3: three pings each, checked as deltas.
+# Exchanges 2 and 3: three pings each, checked as deltas; KA 1: A's
+# passive keepalive (32 bytes) is in the counters too.
 phase() {
-	local k=$1 name=$2
+	local k=$1 name=$2 ka=${3:-0}
 	check_eq "$name: the wire: three requests and three replies of $m bytes" \
 		"A>B type 4 len $m x3"$'\n'"B>A type 4 len $m x3" \
 		"$(wire "${t[$((k - 1))]}" "${t[$k]}")"
@@ -187,10 +211,10 @@ phase() {
 		skip "$name: counters grew by the messages" "in-tree: netdev counters count differently"
 		return
 	fi
-	check_eq "$name: A's ip -s link grew by 3 messages of $m each way" \
-		"$((3 * m)) 3 $((3 * m)) 3" "$(grown "$k" link_A)"
-	check_eq "$name: B's ip -s link grew by 3 messages of $m each way" \
-		"$((3 * m)) 3 $((3 * m)) 3" "$(grown "$k" link_B)"
+	check_eq "$name: A's ip -s link grew by 3 messages of $m each way${ka/1/, and a keepalive out}" \
+		"$((3 * m)) 3 $((3 * m + 32 * ka)) $((3 + ka))" "$(grown "$k" link_A)"
+	check_eq "$name: B's ip -s link grew by 3 messages of $m each way${ka/1/, and a keepalive in}" \
+		"$((3 * m + 32 * ka)) $((3 + ka)) $((3 * m)) 3" "$(grown "$k" link_B)"
 }
 
 m=$(dp_msg_size 105)
@@ -201,12 +225,14 @@ m3=$(dp_msg_size 1418)
 check_eq "a 1418-byte packet pads to the MTU only: a 1452-byte message" 1452 "$m3"
 check_eq "IPv4, 1390 bytes: three replies (InEchoReps)" 3 $((reps3 - reps2))
 m=$m3
-phase 3 "IPv4, 1390 bytes"
+phase 3 "IPv4, 1390 bytes" 1
+check_eq "then A's passive keepalive, 10 s after the last reply, and nothing else" \
+	"A>B type 4 len 32 x1" "$(wire "${t[3]}" "${t[4]}")"
 
 # All of it, at the end: both counters, both ends, the wire.
 read -r a_rxb a_rxp a_rxe a_rxd a_txb a_txp a_txe a_txd <<<"${link_A[3]}"
 read -r b_rxb b_rxp b_rxe b_rxd b_txb b_txp b_txe b_txd <<<"${link_B[3]}"
-atx=$((atx + 3 * 144 + 3 * 1452)) arx=$((arx + 3 * 144 + 3 * 1452))
+atx=$((atx + 3 * 144 + 3 * 1452 + 32)) arx=$((arx + 3 * 144 + 3 * 1452))
 check_eq "A: still no errors, no drops" "0 0 0 0" "$a_rxe $a_rxd $a_txe $a_txd"
 check_eq "B: still no errors, no drops" "0 0 0 0" "$b_rxe $b_rxd $b_txe $b_txd"
 check_eq "A: wg show transfer = wg show dump" "$tr_A" "$dump_A"
@@ -214,19 +240,19 @@ check_eq "B: wg show transfer = wg show dump" "$tr_B" "$dump_B"
 if is_intree; then
 	skip "in all: ip -s link and wg show count messages" "in-tree: netdev counters count differently"
 else
-	check_eq "in all: A's ip -s link rx/tx = messages ($arx, $atx; 17 packets each way)" \
-		"$arx 17 $atx 17" "$a_rxb $a_rxp $a_txb $a_txp"
+	check_eq "in all: A's ip -s link rx/tx = messages ($arx, $atx; 17 packets in, 18 out)" \
+		"$arx 17 $atx 18" "$a_rxb $a_rxp $a_txb $a_txp"
 	check_eq "in all: B's ip -s link rx/tx = messages" \
-		"$atx 17 $arx 17" "$b_rxb $b_rxp $b_txb $b_txp"
+		"$atx 18 $arx 17" "$b_rxb $b_rxp $b_txb $b_txp"
 	check_eq "in all: A's wg show transfer (rx tx) = ip -s link" "$a_rxb $a_txb" "$tr_A"
 	check_eq "in all: B's wg show transfer (rx tx) = ip -s link" "$b_rxb $b_txb" "$tr_B"
 	check_eq "in all: A's wg show dump transfer = ip -s link" "$a_rxb $a_txb" "$dump_A"
 	check_eq "in all: B's wg show dump transfer = ip -s link" "$b_rxb $b_txb" "$dump_B"
 	check_eq "in all: A's counters = the bytes on the wire (rx tx)" \
-		"$(wire_bytes "${t[0]}" "${t[3]}" B A) $(wire_bytes "${t[0]}" "${t[3]}" A B)" \
+		"$(wire_bytes "${t[0]}" "${t[4]}" B A) $(wire_bytes "${t[0]}" "${t[4]}" A B)" \
 		"$a_rxb $a_txb"
 	check_eq "in all: B's counters = the bytes on the wire (rx tx)" \
-		"$(wire_bytes "${t[0]}" "${t[3]}" A B) $(wire_bytes "${t[0]}" "${t[3]}" B A)" \
+		"$(wire_bytes "${t[0]}" "${t[4]}" A B) $(wire_bytes "${t[0]}" "${t[4]}" B A)" \
 		"$b_rxb $b_txb"
 fi
 
