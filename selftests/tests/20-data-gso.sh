@@ -175,8 +175,9 @@ if is_intree; then
 	skip "datagrams longer than the MTU" "in-tree: no UDP GSO"
 	skip "each cut into messages of 1452" "in-tree: no UDP GSO"
 else
-	check "A: messages ($msgs) > 2 x veth0 skbs ($skbs)" test "$msgs" -gt $((2 * skbs))
-	check "B: messages in ($rmsgs) > 2 x veth0 skbs in ($rskbs)" test "$rmsgs" -gt $((2 * rskbs))
+	# A slow VM (the debug kernel) gets smaller bursts from TCP: 1.5x.
+	check "A: messages ($msgs) > 1.5 x veth0 skbs ($skbs)" test "$msgs" -gt $((3 * skbs / 2))
+	check "B: messages in ($rmsgs) > 1.5 x veth0 skbs in ($rskbs)" test "$rmsgs" -gt $((3 * rskbs / 2))
 	check "datagrams longer than the veth's MTU on the wire ($nbig)" test "$nbig" -ge 10
 	diag "e.g. (SRC DST LEN MSGS SIZE LAST TYPE RECEIVER COUNTER):"$'\n'"$(head -n 3 <<<"$big")"
 	check_eq "each cut into data messages of 1452 (SIZE), none bad" "" \

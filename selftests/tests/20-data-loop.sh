@@ -33,12 +33,19 @@ check "wg0 up" dp_ping "$A" "$(dp_ip4 2)" 10
 klog0=$(dmesg | wc -l)
 
 # loopstat NS DEV: "TX-LOOP TX-ERRORS TX-PACKETS TX-BYTES WG-SHOW-TX".
+# A handshake retry may land between two of the reads (a slow VM): read
+# until two rounds agree.
 loopstat() {
-	local l tr lp
-	read -r -a l <<<"$(dp_link_counters "$1" "$2")"
-	tr=$(dp_peer_field "$1" "$2" transfer)
-	tr=${tr#* } lp=$(dp_stat "$1" "$2" tx_loop)
-	echo "${lp:--} ${l[6]} ${l[5]} ${l[4]} $tr"
+	local l tr lp i cur prev=
+	for ((i = 0; i < 5; i++)); do
+		read -r -a l <<<"$(dp_link_counters "$1" "$2")"
+		tr=$(dp_peer_field "$1" "$2" transfer)
+		tr=${tr#* } lp=$(dp_stat "$1" "$2" tx_loop)
+		cur="${lp:--} ${l[6]} ${l[5]} ${l[4]} $tr"
+		[ "$cur" = "$prev" ] && break
+		prev=$cur
+	done
+	echo "$cur"
 }
 
 # 1. Looped from the start.
