@@ -98,6 +98,11 @@ for outer in 4 6; do
 	ip -n "$A" link set "$dev" up
 	ip -n "$B" link set "$dev" up
 	check "$t: tunnel up" dp_ping "$A" "10.24$n.0.2" 10
+	# Where A sends now: B may have answered from another of its addresses.
+	cur=$(dp_peer_field "$A" "$dev" endpoints)
+	cur=${cur%:*} cur=${cur#[} cur=${cur%]}
+	diag "$t: A's endpoint for B is now $cur (configured $ep)"
+	[ -n "$cur" ] && [ "$cur" != "(none)" ] && ep=$cur
 	check "$t: route $ep through $dev itself" \
 		ip -n "$A" route add "$ep/$pfx" dev "$dev"
 	s0=$(loopstat "$A" "$dev")
