@@ -271,7 +271,6 @@ static void maybe_renew(struct wg_peer *peer, struct wg_session *s, u64 sent,
  * burst, so that a second CPU shares the work and takes them in batches.
  * Under peer->tx.lock.
  */
-
 #define WG_INLINE_PER_TICK	16
 
 static bool streaming(struct wg_live *live)
