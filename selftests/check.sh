@@ -177,13 +177,32 @@ debug_start() {
 # debug_vm NAME LOG [RUN.SH OPTIONS...] -- SCRIPT [ARGS...]: one VM on the
 # debug kernel, its TAP lines counted as NAME in the summary.
 debug_vm() {
-	local name=$1 log=$2 t0=$SECONDS rc
+	debug_vm_start "$@"
+	debug_vm_end
+}
+
+# debug_vm_start (same arguments): the VM in the background, its output in
+# LOG only; debug_vm_end waits for the oldest one started, shows its log
+# and counts it.  Several may run at once.
+debug_vms=()
+debug_vm_start() {
+	local name=$1 log=$2
 	shift 2
-	echo "### $name"
+	echo "### $name: started"
 	selftests/vm/run.sh --kernel-image "$ddir/bzImage" --module "$dmod" \
 		--timeout "${WG_DEBUG_VM_TIMEOUT:-3600}" --log "${log%.log}-console.log" \
-		--env "WG_TEST_TIMEOUT=${WG_TEST_TIMEOUT:-1800}" "$@" | tee "$log"
-	rc=${PIPESTATUS[0]}
+		--env "WG_TEST_TIMEOUT=${WG_TEST_TIMEOUT:-1800}" "$@" >"$log" 2>&1 &
+	debug_vms+=("$!|$SECONDS|$name|$log")
+}
+
+debug_vm_end() {
+	local pid t0 name log rc
+	IFS='|' read -r pid t0 name log <<<"${debug_vms[0]}"
+	debug_vms=("${debug_vms[@]:1}")
+	wait "$pid"
+	rc=$?
+	echo "### $name"
+	cat "$log"
 	count "$log"
 	if ((rc != 0 && fail == 0)); then
 		echo "not ok - $name (run.sh exit status $rc)"
@@ -226,19 +245,22 @@ debug_run() {
 	[[ ${WG_KUNIT:-1} == 0 ]] ||
 		debug_vm "kunit (debug kernel)" "$LOGS/kunit.log" -- selftests/vm/kunit.sh
 	# The suites ran above: not again at every load of the module here.
-	# Two VMs, each with its own time limit: the selftests, then the
-	# hostile-input ones (the churn test's 1000 peers added and removed
-	# two ways of four there: WG_CHURN_ROUNDS).
+	# Two VMs side by side, each with its own time limit: the selftests
+	# and the hostile-input ones (the churn test's 1000 peers added and
+	# removed two ways of four there: WG_CHURN_ROUNDS).  Much of a debug
+	# run is waiting (timers, retries), so the two share the CPUs well.
 	if ((${#tests[@]})); then
 		debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
 			--append kunit.enable=0 -- selftests/vm/run-all.sh "${tests[@]}"
 	else
-		debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
+		debug_vm_start "selftests (debug kernel)" "$LOGS/debug-vm.log" \
 			--append kunit.enable=0 -- selftests/vm/run-all.sh '!40-'
-		debug_vm "hostile input (debug kernel)" "$LOGS/debug-hostile.log" \
+		debug_vm_start "hostile input (debug kernel)" "$LOGS/debug-hostile.log" \
 			--append kunit.enable=0 \
 			--env "WG_CHURN_ROUNDS=${WG_CHURN_ROUNDS:-2}" \
 			-- selftests/vm/run-all.sh 40-
+		debug_vm_end
+		debug_vm_end
 	fi
 	echo "# debug kernel steps took $((SECONDS - t0))s"
 }

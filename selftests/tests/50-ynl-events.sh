@@ -138,8 +138,11 @@ events_stop
 # --- only CAP_NET_ADMIN over the device's namespace may listen ---
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 # The checkout may be readable by root only: the others run a copy.
+public_copy "$WG_REPO/Documentation/netlink/specs/wireguard.yaml" ||
+	fail "a world-readable copy of the spec"
+spec=$PUBLIC_COPY
 public_copy "$WG_REPO/selftests/tools/wgevents.py" || fail "a world-readable copy of wgevents.py"
-WGEVENTS=(/usr/bin/python3 "$PUBLIC_COPY")
+WGEVENTS=(env WG_YNL_SPEC="$spec" /usr/bin/python3 "$PUBLIC_COPY")
 check_fail "an unprivileged user cannot join the peers group" \
 	ip netns exec "$A" "${nobody[@]}" "${WGEVENTS[@]}" --timeout 3
 check_match "...refused with EPERM" "Operation not permitted" "$OUT"

@@ -19,7 +19,8 @@ device, the peer's key (base64), endpoints as text, the time in seconds,
 --ready FILE is created once subscribed. Exit status: 0, or the errno of a
 refused subscription (EPERM for a listener without CAP_NET_ADMIN).
 
-The YNL library is taken from $WG_YNL_LIB, else from `ynl.sh path`.
+The YNL library is taken from $WG_YNL_LIB, else from `ynl.sh path`; the
+spec from $WG_YNL_SPEC, else from this checkout.
 """
 
 import base64
@@ -34,7 +35,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SPEC = os.path.join(HERE, "../../Documentation/netlink/specs/wireguard.yaml")
+SPEC = os.environ.get("WG_YNL_SPEC") or os.path.join(
+    HERE, "../../Documentation/netlink/specs/wireguard.yaml")
 
 NAMES = {
     "handshake-ntf": "handshake",
