@@ -159,8 +159,8 @@ echo "# kernels: ${kernels[*]:-none}"
 # selftests/vm/debug-kernel.sh builds it once per machine and caches it
 # (about half an hour on two cores).  If it is not cached, the build starts
 # in the background right away (niced, so the stock-kernel VMs keep most of
-# the CPU) and is waited for here.  Two VMs on it: the KUnit suites, then
-# every selftest, the hostile-input ones (40-*) included; the stock kernels
+# the CPU) and is waited for here.  VMs on it: the KUnit suites, then every
+# selftest and the hostile-input ones (40-*), those two side by side; the stock kernels
 # skip those (WG_DEBUG=0: no debug kernel, the 40-* tests run on the stock
 # kernels instead).  Any KASAN/lockdep/kmemleak/WARNING line fails a run.
 debug_wanted() { ((!build_only && !intree)) && [[ ${WG_DEBUG:-1} != 0 ]]; }
