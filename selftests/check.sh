@@ -247,8 +247,8 @@ debug_run() {
 	# The suites ran above: not again at every load of the module here.
 	# Two VMs side by side, each with its own time limit: the selftests
 	# and the hostile-input ones (the churn test's 1000 peers added and
-	# removed two ways of four there: WG_CHURN_ROUNDS).  Much of a debug
-	# run is waiting (timers, retries), so the two share the CPUs well.
+	# removed two ways of four there: WG_CHURN_ROUNDS).  Each fills the
+	# other's waits on protocol timers and retries.
 	if ((${#tests[@]})); then
 		debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
 			--append kunit.enable=0 -- selftests/vm/run-all.sh "${tests[@]}"
