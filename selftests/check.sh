@@ -245,20 +245,21 @@ debug_run() {
 	[[ ${WG_KUNIT:-1} == 0 ]] ||
 		debug_vm "kunit (debug kernel)" "$LOGS/kunit.log" -- selftests/vm/kunit.sh
 	# The suites ran above: not again at every load of the module here.
-	# Two VMs side by side, each with its own time limit: the selftests
+	# Two VMs side by side, each with its own time limit: the selftests,
 	# and the hostile-input ones (the churn test's 1000 peers added and
-	# removed two ways of four there: WG_CHURN_ROUNDS).  Each fills the
-	# other's waits on protocol timers and retries.
+	# removed two ways of four there: WG_CHURN_ROUNDS) with the YNL ones
+	# (50-*), which makes the two about as long.  Each fills the other's
+	# waits on protocol timers and retries.
 	if ((${#tests[@]})); then
 		debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
 			--append kunit.enable=0 -- selftests/vm/run-all.sh "${tests[@]}"
 	else
 		debug_vm_start "selftests (debug kernel)" "$LOGS/debug-vm.log" \
-			--append kunit.enable=0 -- selftests/vm/run-all.sh '!40-'
-		debug_vm_start "hostile input (debug kernel)" "$LOGS/debug-hostile.log" \
+			--append kunit.enable=0 -- selftests/vm/run-all.sh '!40-' '!50-'
+		debug_vm_start "hostile input and YNL (debug kernel)" "$LOGS/debug-hostile.log" \
 			--append kunit.enable=0 \
 			--env "WG_CHURN_ROUNDS=${WG_CHURN_ROUNDS:-2}" \
-			-- selftests/vm/run-all.sh 40-
+			-- selftests/vm/run-all.sh 40- 50-
 		debug_vm_end
 		debug_vm_end
 	fi
