@@ -160,8 +160,8 @@ echo "# kernels: ${kernels[*]:-none}"
 # (about half an hour on two cores).  If it is not cached, the build starts
 # in the background right away (niced, so the stock-kernel VMs keep most of
 # the CPU) and is waited for here.  VMs on it: the KUnit suites, then every
-# selftest and the hostile-input ones (40-*), those two side by side; the stock kernels
-# skip those (WG_DEBUG=0: no debug kernel, the 40-* tests run on the stock
+# selftest in two VMs side by side (debug_run); the stock kernels skip the
+# hostile-input ones (WG_DEBUG=0: no debug kernel, the 40-* tests run on the stock
 # kernels instead).  Any KASAN/lockdep/kmemleak/WARNING line fails a run.
 debug_wanted() { ((!build_only && !intree)) && [[ ${WG_DEBUG:-1} != 0 ]]; }
 debug_bg=
@@ -248,8 +248,9 @@ debug_run() {
 	# Two VMs side by side, each with its own time limit: the selftests,
 	# and the hostile-input ones (the churn test's 1000 peers added and
 	# removed two ways of four there: WG_CHURN_ROUNDS) with the YNL ones
-	# (50-*), which makes the two about as long.  Each fills the other's
-	# waits on protocol timers and retries.
+	# (50-*), which makes the two about as long.  Both keep a CPU busy
+	# most of the time; side by side they mostly gain each other's
+	# waits on protocol timers.
 	if ((${#tests[@]})); then
 		debug_vm "selftests (debug kernel)" "$LOGS/debug-vm.log" \
 			--append kunit.enable=0 -- selftests/vm/run-all.sh "${tests[@]}"
