@@ -160,9 +160,9 @@ echo "# kernels: ${kernels[*]:-none}"
 # (about half an hour on two cores).  If it is not cached, the build starts
 # in the background right away (niced, so the stock-kernel VMs keep most of
 # the CPU) and is waited for here.  VMs on it: the KUnit suites, then every
-# selftest in two VMs side by side (debug_run); the stock kernels skip the
-# hostile-input ones (WG_DEBUG=0: no debug kernel, the 40-* tests run on the stock
-# kernels instead).  Any KASAN/lockdep/kmemleak/WARNING line fails a run.
+# selftest in two VMs side by side (debug_run); the stock kernels skip
+# the hostile-input ones (WG_DEBUG=0: no debug kernel, the 40-* tests run
+# on the stock kernels instead).  Any KASAN/lockdep/kmemleak/WARNING line fails a run.
 debug_wanted() { ((!build_only && !intree)) && [[ ${WG_DEBUG:-1} != 0 ]]; }
 debug_bg=
 debug_start() {
