@@ -445,8 +445,11 @@ dp_pair() {
 dp_capture_start() {
 	local ns=$1 dev=$2 file=$3 i
 	shift 3
+	# --immediate-mode: each frame is handed over as it comes, not when a
+	# block of the capture ring fills or times out, so that none is left
+	# in the ring when the capture ends.
 	ip netns exec "$ns" tcpdump -Z root -i "$dev" -n -U -s 0 -B 16384 \
-		-w "$file" "$@" 2>"$file.err" &
+		--immediate-mode -w "$file" "$@" 2>"$file.err" &
 	DP_CAP_PID=$!
 	cleanup_add "kill $DP_CAP_PID; rm -f '$file' '$file.err'"
 	for ((i = 0; i < 300; i++)); do
@@ -459,10 +462,17 @@ dp_capture_start() {
 }
 
 # dp_capture_stop [PID]: end a capture (default DP_CAP_PID) and wait for
-# it to write its last frames.
+# it to write its last frames: once its file has not grown for 0.3 s
+# (what is on its way to the capture socket; at most 5 s on a busy host).
 dp_capture_stop() {
-	local pid=${1:-$DP_CAP_PID}
-	sleep 0.3 # what is on its way to the capture socket
+	local pid=${1:-$DP_CAP_PID} file size last=-1 i
+	file=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^-w$/{n;p;q}')
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.1
+		size=$(stat -c %s "$file" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ] && [ $i -ge 2 ]; then break; fi
+		last=$size
+	done
 	kill -INT "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 0
