@@ -17,7 +17,10 @@
 #             kib_peer_free  the same from MemFree (catches memory outside
 #                            the slab: vmalloc, pages)
 #             dump           seconds of `wg show wg0 dump` (into tmpfs;
-#                            checked to list every peer)
+#                            checked to list every peer); dump_user and
+#                            dump_sys: its user and system CPU seconds
+#             dump_nl        seconds of the same dump received and not
+#                            decoded (wgnl.py time-dump): the module's part
 #             del_all        seconds of `ip link del` of that device; not
 #                            for the in-tree driver in the boot's last run:
 #                            it deletes peers one by one (~25 ms each under
@@ -165,12 +168,21 @@ step_config() {
 		"$(awk -v a="${a[0]}" -v b="${b[0]}" -v n="$PEERS" 'BEGIN { printf "%.3f", (b - a) / n }')"
 	raw "$BIG" kib_peer_free "$mod" "$run" \
 		"$(awk -v a="${a[1]}" -v b="${b[1]}" -v n="$PEERS" 'BEGIN { printf "%.3f", (a - b) / n }')"
-	t0=$EPOCHREALTIME
-	ip netns exec $BIGNS wg show wg0 dump >"$BENCH_TMP/dump" || say "$mod: wg show dump failed"
-	raw "$BIG" dump "$mod" "$run" "$(secs_since "$t0")"
+	local TIMEFORMAT='%R %U %S' times nl
+	times=$({ time ip netns exec $BIGNS wg show wg0 dump >"$BENCH_TMP/dump" \
+		2>"$BENCH_TMP/dump.err"; } 2>&1) || say "$mod: wg show dump failed"
+	read -ra a <<<"$times"
+	raw "$BIG" dump "$mod" "$run" "${a[0]}"
+	raw "$BIG" dump_user "$mod" "$run" "${a[1]}"
+	raw "$BIG" dump_sys "$mod" "$run" "${a[2]}"
 	n=$(($(wc -l <"$BENCH_TMP/dump") - 1))
 	[ "$n" = "$PEERS" ] || say "$mod: the dump lists $n peers, not $PEERS"
-	rm -f "$BENCH_TMP/dump"
+	rm -f "$BENCH_TMP/dump" "$BENCH_TMP/dump.err"
+	nl=$(ip netns exec $BIGNS "$WG_REPO/selftests/tools/wgnl.py" time-dump wg0) ||
+		say "$mod: wgnl.py time-dump failed"
+	read -ra a <<<"$nl"
+	say "$mod: the dump alone: ${a[1]:-?} messages, ${a[2]:-?} bytes"
+	raw "$BIG" dump_nl "$mod" "$run" "${a[0]:-0}"
 	if [ "$mod" = in-tree ] && ((last)); then
 		say "in-tree: its device of $PEERS peers stays (the VM powers off with it):" \
 			"deleting peers takes it ~25 ms each here"

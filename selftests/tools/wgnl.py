@@ -11,6 +11,7 @@ Usage:
   wgnl.py get  [OPTIONS] [IFNAME] [ATTR...]
   wgnl.py set  [OPTIONS] [IFNAME] [ATTR...]
   wgnl.py batch IFNAME < CASES
+  wgnl.py time-dump IFNAME
 
 Options: --ifindex N, --no-dev (see below), --json (get: print JSON),
 --cmd-version N (the genl header's version byte, default 1), --reserved N
@@ -56,6 +57,11 @@ separated by tabs (e.g. "set<TAB>wg0<TAB>FWMARK=u16:1"). For each, one line
 of output: "EXIT<TAB>CHANGED<TAB>ERROR", where EXIT is the status the
 command alone would have had, CHANGED is 1 if a GET of IFNAME differs from
 the one before the command (else 0), and ERROR is its error line or empty.
+
+time-dump times the module's own part of a GET: one dump of IFNAME whose
+replies are received and counted but not decoded (a receive buffer of
+1 MiB, as large as the kernel fills). It prints "SECONDS MESSAGES BYTES",
+SECONDS from the request's send to NLMSG_DONE (the benchmarks' "dump_nl").
 """
 
 import base64
@@ -66,6 +72,7 @@ import re
 import socket
 import struct
 import sys
+import time
 
 # --- netlink / generic netlink constants (linux/netlink.h, genetlink.h) ---
 NETLINK_GENERIC = 16
@@ -574,11 +581,46 @@ def batch(sock, ifname):
     return 0
 
 
+def time_dump(sock, ifname):
+    """One undecoded dump of IFNAME: seconds, messages and bytes."""
+    family, _ = sock.resolve_family(WG_GENL_NAME)
+    sock.seq += 1
+    payload = nla(DEVICE_ATTRS["IFNAME"], ifname.encode() + b"\0")
+    genl = struct.pack("=BBH", WG_CMD_GET_DEVICE, WG_GENL_VERSION, 0)
+    hdr = struct.pack("=IHHII", 16 + len(genl) + len(payload), family,
+                      NLM_F_REQUEST | NLM_F_DUMP, sock.seq, 0)
+    buf = bytearray(1 << 20)
+    msgs = total = 0
+    t0 = time.perf_counter()
+    sock.sock.send(hdr + genl + payload)
+    while True:
+        n = sock.sock.recv_into(buf)
+        total += n
+        off = 0
+        while off + 16 <= n:
+            length, mtype = struct.unpack_from("=IH", buf, off)
+            if mtype in (NLMSG_DONE, NLMSG_ERROR):
+                t1 = time.perf_counter()
+                if mtype == NLMSG_ERROR or \
+                        struct.unpack_from("=i", buf, off + 16)[0]:
+                    print("error: the dump failed", file=sys.stderr)
+                    return 1
+                print("%.3f %d %d" % (t1 - t0, msgs, total))
+                return 0
+            msgs += 1
+            off += (max(length, 16) + 3) & ~3
+
+
 def main(argv):
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0
     sock = GenlSocket()
+    if argv and argv[0] == "time-dump":
+        if len(argv) != 2:
+            print("usage: wgnl.py time-dump IFNAME", file=sys.stderr)
+            return 64
+        return time_dump(sock, argv[1])
     if argv and argv[0] == "batch":
         if len(argv) != 2:
             print("usage: wgnl.py batch IFNAME < CASES", file=sys.stderr)
