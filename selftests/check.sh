@@ -549,7 +549,7 @@ routers_vms() {
 		routers_run "the package in a VM on ${kernels[n - 1]}" "$LOGS/deb-vm.log" \
 			selftests/vm/run.sh --kernel "${kernels[n - 1]}" --none \
 			--timeout "$PKG_VM_TIMEOUT" --log "$LOGS/deb-vm-console.log" \
-			-- selftests/pkg/deb.sh "$deb_file"
+			-- selftests/pkg/deb.sh "${deb_file#"$REPO/"}"
 	fi
 	summaries+=("routers (versions, package, DKMS): $routers_pass passed, $routers_fail failed")
 	total_pass=$((total_pass + routers_pass)) total_fail=$((total_fail + routers_fail))

@@ -12,6 +12,9 @@
 . "$WG_REPO/selftests/pkg/common.sh"
 
 deb=${1:?usage: deb.sh PACKAGE.deb}
+# A path inside the repository is given relative to it: the guest sees the
+# repository at $WG_REPO, and nothing of a host folder only root can read.
+[[ $deb == /* ]] || deb=$WG_REPO/$deb
 pkg=$(dpkg-deb -f "$deb" Package) ver=$(dpkg-deb -f "$deb" Version)
 kver=$(uname -r)
 name=wireguard-oot
