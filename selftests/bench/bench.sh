@@ -131,10 +131,11 @@ done < <(env)
 # host_load: the load average and the other QEMU processes (other VMs
 # on this machine slow the one measured, and not evenly).
 host_load() {
-	local c n=0
+	local c comm n=0
 	for c in /proc/[0-9]*/comm; do
-		[[ $(<"$c") == qemu-system-* ]] 2>/dev/null && n=$((n + 1))
-	done 2>/dev/null
+		comm=$(cat "$c" 2>/dev/null) || continue	# it ended meanwhile
+		[[ $comm == qemu-system-* ]] && n=$((n + 1))
+	done
 	echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $n QEMU process(es), $(nproc) CPUs"
 }
 
