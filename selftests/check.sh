@@ -51,7 +51,7 @@ cd "$REPO" || exit 1
 PACKAGES=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 wireguard-tools
 	wireguard-go iperf3 ncat iptables nftables iproute2 busybox-static kmod
-	cpio python3 tcpdump iputils-ping ethtool sparse gcc make
+	cpio python3 tcpdump iputils-ping ethtool procps sparse gcc make
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev dwarves
 	dkms dh-dkms debhelper dpkg-dev lintian
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mips-linux-gnu

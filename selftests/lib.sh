@@ -439,7 +439,8 @@ dp_pair() {
 
 # dp_capture_start NS DEV FILE [TCPDUMP-ARGS...]: tcpdump -w FILE of whole
 # frames on DEV in NS, in the background until dp_capture_stop (or exit);
-# returns once it listens. Its pid in DP_CAP_PID, its stderr in FILE.err.
+# returns once it listens. Its pid in DP_CAP_PID (and FILE in
+# DP_CAP_FILE[pid]), its stderr in FILE.err.
 # (Few captures per test: starting one patches kernel text, which
 # multi-threaded TCG has been seen to trip over.)
 dp_capture_start() {
@@ -451,6 +452,8 @@ dp_capture_start() {
 	ip netns exec "$ns" tcpdump -Z root -i "$dev" -n -U -s 0 -B 16384 \
 		--immediate-mode -w "$file" "$@" 2>"$file.err" &
 	DP_CAP_PID=$!
+	declare -gA DP_CAP_FILE
+	DP_CAP_FILE[$DP_CAP_PID]=$file
 	cleanup_add "kill $DP_CAP_PID; rm -f '$file' '$file.err'"
 	for ((i = 0; i < 300; i++)); do
 		grep -q "listening on" "$file.err" 2>/dev/null && return 0
@@ -466,7 +469,7 @@ dp_capture_start() {
 # (what is on its way to the capture socket; at most 5 s on a busy host).
 dp_capture_stop() {
 	local pid=${1:-$DP_CAP_PID} file size last=-1 i
-	file=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^-w$/{n;p;q}')
+	file=${DP_CAP_FILE[$pid]:-}
 	for ((i = 0; i < 50; i++)); do
 		sleep 0.1
 		size=$(stat -c %s "$file" 2>/dev/null || echo 0)

@@ -131,12 +131,8 @@ done < <(env)
 # host_load: the load average and the other QEMU processes (other VMs
 # on this machine slow the one measured, and not evenly).
 host_load() {
-	local c comm n=0
-	for c in /proc/[0-9]*/comm; do
-		comm=$(cat "$c" 2>/dev/null) || continue	# it ended meanwhile
-		[[ $comm == qemu-system-* ]] && n=$((n + 1))
-	done
-	echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $n QEMU process(es), $(nproc) CPUs"
+	echo "load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+		"$(pgrep -c '^qemu-system-') QEMU process(es), $(nproc) CPUs"
 }
 
 echo "# bench $what: kernels ${kernels[*]}, $boots boot(s), logs in $out"

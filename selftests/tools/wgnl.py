@@ -320,14 +320,18 @@ class GenlSocket:
         self.sock.bind((0, 0))
         self.seq = 1
 
-    def request(self, family, cmd, version, payload, flags, reserved=0):
-        """Send one message; return the list of reply payloads (genl header
-        stripped). Raises NetlinkError on a negative acknowledgement."""
+    def send(self, family, cmd, version, payload, flags, reserved=0):
+        """Send one message with the next sequence number."""
         self.seq += 1
         genl = struct.pack("=BBH", cmd, version, reserved)
         hdr = struct.pack("=IHHII", 16 + len(genl) + len(payload), family,
                           flags, self.seq, 0)
         self.sock.send(hdr + genl + payload)
+
+    def request(self, family, cmd, version, payload, flags, reserved=0):
+        """Send one message; return the list of reply payloads (genl header
+        stripped). Raises NetlinkError on a negative acknowledgement."""
+        self.send(family, cmd, version, payload, flags, reserved)
         replies = []
         while True:
             data = self.sock.recv(1 << 20)
@@ -584,15 +588,12 @@ def batch(sock, ifname):
 def time_dump(sock, ifname):
     """One undecoded dump of IFNAME: seconds, messages and bytes."""
     family, _ = sock.resolve_family(WG_GENL_NAME)
-    sock.seq += 1
     payload = nla(DEVICE_ATTRS["IFNAME"], ifname.encode() + b"\0")
-    genl = struct.pack("=BBH", WG_CMD_GET_DEVICE, WG_GENL_VERSION, 0)
-    hdr = struct.pack("=IHHII", 16 + len(genl) + len(payload), family,
-                      NLM_F_REQUEST | NLM_F_DUMP, sock.seq, 0)
     buf = bytearray(1 << 20)
     msgs = total = 0
     t0 = time.perf_counter()
-    sock.sock.send(hdr + genl + payload)
+    sock.send(family, WG_CMD_GET_DEVICE, WG_GENL_VERSION, payload,
+              NLM_F_REQUEST | NLM_F_DUMP)
     while True:
         n = sock.sock.recv_into(buf)
         total += n

@@ -212,13 +212,7 @@ qemu+=("${extra[@]}")
 # Console -> log (CRs stripped); the part between the markers -> stdout.
 # Other VMs on this host (team members, parallel runs) slow this one down a
 # lot under TCG; say so, since timing-sensitive tests may then fail.
-# (A process may end between the glob and the read: under set -e, a failed
-# $(<file) would end this script silently, so read with cat and go on.)
-others=0
-for c in /proc/[0-9]*/comm; do
-	comm=$(cat "$c" 2>/dev/null) || continue
-	[[ $comm == qemu-system-* ]] && others=$((others + 1))
-done
+others=$(pgrep -c '^qemu-system-' || true)
 if ((others >= $(nproc))); then
 	echo "# run.sh: $others other QEMU processes on $(nproc) CPUs: expect a slow VM" >&2
 fi
