@@ -6,7 +6,7 @@
  *                [--src4 ADDR --n4 N] [--src6 ADDR --n6 N] [--port P]
  *                --rate PPS [--burst N] [--duration S] [--cookies]
  *                [--probe-every N] [--pool N] [--verify N] [--linger S]
- *                [--seed N] [--progress] [--threads N]
+ *                [--seed N] [--progress] [--threads N] [--cookie-wait S]
  *        hsflood --selftest
  *
  * Every message is a type 1 initiation (148 bytes) with a mac1 valid for
@@ -33,6 +33,9 @@
  * too. A responder under load answers a probe with a cookie reply and a
  * message with a valid mac2 never (it goes to the Noise handshake, or is
  * rate limited, and both are silent here), so the replies tell them apart.
+ * --cookie-wait S first only probes, until every source holds a cookie
+ * (at most S seconds); the run and its figures start after that wait, so
+ * that a responder slow to answer probes does not eat the timed part.
  *
  * Opening a reply: XChaCha20-Poly1305 with key HASH("cookie--" || public
  * key), the reply's 24-byte nonce and additional data the mac1 of the
@@ -68,7 +71,8 @@
  *   cookies_bad     replies opened that failed authentication
  *   sources_cookie  sources holding a cookie at the end
  *   other           other datagrams received
- *   elapsed_ms      time spent sending
+ *   elapsed_ms      time spent sending (after --cookie-wait)
+ *   cookie_wait_ms  time spent waiting for the cookies (--cookie-wait)
  *   rate            messages sent per second
  * Exit status 0; 1 on bad usage or a failed setup or send (such as a source
  * address the kernel refuses), with a message on stderr.
@@ -673,7 +677,7 @@ struct hsflood {
 	u8 pub[32];
 	bool cookies, progress;
 	unsigned int probe_every, pool_size, verify, burst, n4, n6;
-	double rate, duration, linger;
+	double rate, duration, linger, cookie_wait;
 	struct sockaddr_in to4;
 	struct sockaddr_in6 to6;
 	bool has_to4, has_to6;
@@ -693,7 +697,7 @@ struct hsflood {
 	struct batch b4, b6;
 	struct stats st;
 	unsigned int holding;		/* sources with a cookie, at the end */
-	double elapsed;
+	double elapsed, waited;
 };
 
 /* One per thread: each flooder of --threads is a whole one of its own. */
@@ -1117,6 +1121,7 @@ static void parse_args(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "progress", no_argument, NULL, 'g' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "cookie-wait", required_argument, NULL, 'W' },
 		{ "selftest", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1192,6 +1197,9 @@ static void parse_args(int argc, char **argv)
 		case 't':
 			f.threads = strtoul(optarg, NULL, 0);
 			break;
+		case 'W':
+			f.cookie_wait = strtod(optarg, NULL);
+			break;
 		case 'T':
 			exit(selftest());
 		default:
@@ -1222,7 +1230,7 @@ static void add_stats(struct stats *to, const struct stats *s)
 }
 
 static void print_stats(const struct stats *s, unsigned int holding,
-			double elapsed, bool cookies)
+			double elapsed, double waited, bool cookies)
 {
 	printf("sent %llu\n", (unsigned long long)s->sent);
 	printf("sent_mac2 %llu\n", (unsigned long long)s->sent_mac2);
@@ -1241,6 +1249,7 @@ static void print_stats(const struct stats *s, unsigned int holding,
 	printf("sources_cookie %u\n", holding);
 	printf("other %llu\n", (unsigned long long)s->other);
 	printf("elapsed_ms %.0f\n", elapsed * 1000);
+	printf("cookie_wait_ms %.0f\n", waited * 1000);
 	printf("rate %.0f\n", elapsed > 0 ? s->sent / elapsed : 0);
 	fflush(stdout);
 }
@@ -1259,6 +1268,36 @@ static void wait_for(double until)
 	ts.tv_sec = (time_t)left;
 	ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
 	ppoll(pfd, 2, &ts, NULL);
+}
+
+/* --cookie-wait: probe until every source holds a cookie, or the wait is
+ * over; then the figures start again from zero (the openings excepted).
+ */
+static void wait_for_cookies(void)
+{
+	double start = now(), t = start;
+	unsigned int i, holding;
+	struct stats keep;
+
+	for (;;) {
+		for (i = 0, holding = 0; i < f.nsources; i++)
+			holding += f.sources[i].has_cookie;
+		if (holding == f.nsources || t - start >= f.cookie_wait || stop)
+			break;
+		for (i = 0; i < f.nsources; i++)
+			send_with_cookies(i, t);
+		flush(&f.b4);
+		flush(&f.b6);
+		wait_for(t + PROBE_INTERVAL / 4);
+		t = now();
+		drain(f.b4.fd, false, t);
+		drain(f.b6.fd, true, t);
+	}
+	f.waited = t - start;
+	keep = f.st;
+	memset(&f.st, 0, sizeof(f.st));
+	f.st.cookies_ok = keep.cookies_ok;
+	f.st.cookies_bad = keep.cookies_bad;
 }
 
 /* One flooder, as configured in f: until --duration or a signal. */
@@ -1286,6 +1325,8 @@ static void flood(void)
 			make_initiation(f.pool[i], f.salt + i);
 	}
 
+	if (f.cookies && f.cookie_wait > 0)
+		wait_for_cookies();
 	period = f.burst / f.rate;
 	start = now();
 	end = start + f.duration;
@@ -1397,14 +1438,14 @@ int main(int argc, char **argv)
 	struct thread *threads;
 	unsigned int i, holding = 0;
 	struct stats total = { 0 };
-	double elapsed = 0;
+	double elapsed = 0, waited = 0;
 
 	parse_args(argc, argv);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (f.threads <= 1) {
 		flood();
-		print_stats(&f.st, f.holding, f.elapsed, f.cookies);
+		print_stats(&f.st, f.holding, f.elapsed, f.waited, f.cookies);
 		return 0;
 	}
 
@@ -1426,7 +1467,9 @@ int main(int argc, char **argv)
 		holding += threads[i].result.holding;
 		if (threads[i].result.elapsed > elapsed)
 			elapsed = threads[i].result.elapsed;
+		if (threads[i].result.waited > waited)
+			waited = threads[i].result.waited;
 	}
-	print_stats(&total, holding, elapsed, f.cookies);
+	print_stats(&total, holding, elapsed, waited, f.cookies);
 	return 0;
 }
