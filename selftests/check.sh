@@ -374,11 +374,12 @@ userspace() {
 
 # --- routers: versions, DKMS, the Debian package, other architectures -------
 # (issue 11; full runs only).  On the host: the version strings agree and
-# compare newer than the in-tree module's; `make deb` and lintian.  After
-# the stock kernels' runs: DKMS as the README says (selftests/pkg/dkms.sh:
-# installed on the host in a private mount namespace, for the first kernel
-# and by autoinstall for the second, then booted in a VM on the first),
-# the package installed in a VM on the last kernel (selftests/pkg/deb.sh).
+# compare newer than the in-tree module's; `make deb` and lintian.  Then,
+# in the background while the stock kernels' VMs run: DKMS as the README
+# says (selftests/pkg/dkms.sh: installed on the host in a private mount
+# namespace, for the first kernel and by autoinstall for the second, then
+# booted in a VM on the first), the package installed in a VM on the last
+# kernel (selftests/pkg/deb.sh); their output shows after those runs.
 # Last, after the debug kernel: the module built with W=1 for arm64, armhf
 # and big-endian mips against Debian's 6.12 source cross-configured, and
 # the KUnit suites on mips (big-endian) and armhf kernels under QEMU
@@ -527,30 +528,52 @@ routers_start() {
 	routers_bg=$!
 }
 
-# routers_run NAME LOG CMD...: a packaging step's TAP, counted under "routers".
-routers_run() {
-	local name=$1 log=$2 t0=$SECONDS rc
-	shift 2
-	echo "### $name"
-	"$@" | tee "$log"
-	rc=${PIPESTATUS[0]}
-	routers_tap "$log"
-	((rc != 0 && fail == 0)) && routers_notok "$name (exit status $rc)"
-	echo "# $name took $((SECONDS - t0))s"
+# The DKMS and package steps run in the background, niced, from right after
+# the package is built: they take what CPU the stock kernels' VMs leave
+# (whose tests wait on protocol timers much of the time), and those keep
+# their pace.  routers_vms waits for them before the debug kernel's VMs,
+# which want both CPUs, and shows and counts their output.
+# routers_bg_step NAME CMD...: one step, its output in $LOGS/NAME.log (and
+# .err), its exit status and seconds in $LOGS/NAME.rc.
+routers_bg_step() {
+	local name=$1 t0=$SECONDS
+	shift
+	nice -n 10 "$@" >"$LOGS/$name.log" 2>"$LOGS/$name.err"
+	echo "$? $((SECONDS - t0))" >"$LOGS/$name.rc"
 }
-
-routers_vms() {
+routers_vms_bg=
+routers_vms_start() {
 	local n=${#kernels[@]}
 	pkg_wanted || return 0
-	routers_run "DKMS: make dkms-install on the host (sandboxed), boot ${kernels[0]}" \
-		"$LOGS/dkms.log" selftests/pkg/dkms.sh --timeout "$PKG_VM_TIMEOUT" \
-		--log "$LOGS/dkms-console.log" "${kernels[0]}" "${kernels[n - 1]}"
-	if [[ -n ${deb_file:-} ]]; then
-		routers_run "the package in a VM on ${kernels[n - 1]}" "$LOGS/deb-vm.log" \
-			selftests/vm/run.sh --kernel "${kernels[n - 1]}" --none \
-			--timeout "$PKG_VM_TIMEOUT" --log "$LOGS/deb-vm-console.log" \
-			-- selftests/pkg/deb.sh "${deb_file#"$REPO/"}"
-	fi
+	rm -f "$LOGS"/{dkms,deb-vm}.{log,err,rc}
+	(
+		routers_bg_step dkms selftests/pkg/dkms.sh --timeout "$PKG_VM_TIMEOUT" \
+			--log "$LOGS/dkms-console.log" "${kernels[0]}" "${kernels[n - 1]}"
+		[[ -n ${deb_file:-} ]] &&
+			routers_bg_step deb-vm selftests/vm/run.sh --kernel "${kernels[n - 1]}" \
+				--none --timeout "$PKG_VM_TIMEOUT" --log "$LOGS/deb-vm-console.log" \
+				-- selftests/pkg/deb.sh "${deb_file#"$REPO/"}"
+	) </dev/null &
+	routers_vms_bg=$!
+}
+# routers_bg_show NAME TITLE: a background step's output, counted.
+routers_bg_show() {
+	local rc secs
+	echo "### $2"
+	cat "$LOGS/$1.log" "$LOGS/$1.err" 2>/dev/null
+	{ read -r rc secs <"$LOGS/$1.rc"; } 2>/dev/null || rc=missing
+	routers_tap "$LOGS/$1.log"
+	[[ $rc != 0 ]] && ((fail == 0)) && routers_notok "$2 (exit status $rc)"
+	echo "# $2 took ${secs:-?}s (in the background)"
+}
+routers_vms() {
+	local n=${#kernels[@]} t0=$SECONDS
+	pkg_wanted || return 0
+	wait "$routers_vms_bg"
+	echo "# waited $((SECONDS - t0))s for the DKMS and package steps"
+	routers_bg_show dkms "DKMS: make dkms-install on the host (sandboxed), boot ${kernels[0]}"
+	[[ -n ${deb_file:-} ]] &&
+		routers_bg_show deb-vm "the package in a VM on ${kernels[n - 1]}"
 	summaries+=("routers (versions, package, DKMS): $routers_pass passed, $routers_fail failed")
 	total_pass=$((total_pass + routers_pass)) total_fail=$((total_fail + routers_fail))
 }
@@ -584,6 +607,7 @@ routers_cross() {
 }
 routers_start
 routers_host
+routers_vms_start
 
 # --- interop: our module in one VM, the in-tree driver in another (after (c)) --
 # interop KVER MODULE|intree: run selftests/interop/intree.sh, counted into
