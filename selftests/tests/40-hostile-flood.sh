@@ -118,18 +118,6 @@ softnet_drops() {
 	done </proc/net/softnet_stat
 	echo "$n"
 }
-# settle: B's handshake counters stay the same for 1 s (at most 30 s):
-# its workers have taken every queued message.
-settle() {
-	local i last=none now
-	for ((i = 0; i < 30; i++)); do
-		now=$(ip netns exec "$B" ethtool -S wg0 2>/dev/null |
-			awk '/rx_bad_handshake|rx_cookie_sent/ { n += $2 } END { print n + 0 }')
-		[[ $now == "$last" ]] && return 0
-		last=$now
-		sleep 1
-	done
-}
 # snap ARRAY: B's wg0 counters (ethtool -S) into an associative array.
 snap() {
 	local -n arr=$1
@@ -137,6 +125,19 @@ snap() {
 	while read -r k v; do
 		[ -n "$v" ] && arr[${k%:}]=$v
 	done < <(ip netns exec "$B" ethtool -S wg0 2>/dev/null)
+}
+# settle: B's handshake counters stay the same for 1 s (at most 30 s):
+# its workers have taken every queued message.
+settle() {
+	local i last=none now
+	local -A cur
+	for ((i = 0; i < 30; i++)); do
+		snap cur
+		now="${cur[rx_bad_handshake]} ${cur[rx_cookie_sent]}"
+		[[ $now == "$last" ]] && return 0
+		last=$now
+		sleep 1
+	done
 }
 # delta FROM TO NAME: TO[NAME] - FROM[NAME].
 delta() {

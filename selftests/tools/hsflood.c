@@ -953,6 +953,29 @@ static void drain(int fd, bool v6, double t)
 	}
 }
 
+/* Both families: what is batched goes out; the replies come in. */
+static void flush_both(void)
+{
+	flush(&f.b4);
+	flush(&f.b6);
+}
+
+static void drain_both(double t)
+{
+	drain(f.b4.fd, false, t);
+	drain(f.b6.fd, true, t);
+}
+
+/* The sources holding a cookie. */
+static unsigned int holders(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < f.nsources; i++)
+		n += f.sources[i].has_cookie;
+	return n;
+}
+
 static int open_socket(int family)
 {
 	int fd = socket(family, SOCK_DGRAM, 0), one = 1, rcvbuf = 1 << 20;
@@ -1276,28 +1299,23 @@ static void wait_for(double until)
 static void wait_for_cookies(void)
 {
 	double start = now(), t = start;
-	unsigned int i, holding;
-	struct stats keep;
+	u64 ok, bad;
+	unsigned int i;
 
-	for (;;) {
-		for (i = 0, holding = 0; i < f.nsources; i++)
-			holding += f.sources[i].has_cookie;
-		if (holding == f.nsources || t - start >= f.cookie_wait || stop)
-			break;
+	while (holders() < f.nsources && t - start < f.cookie_wait && !stop) {
 		for (i = 0; i < f.nsources; i++)
 			send_with_cookies(i, t);
-		flush(&f.b4);
-		flush(&f.b6);
+		flush_both();
 		wait_for(t + PROBE_INTERVAL / 4);
 		t = now();
-		drain(f.b4.fd, false, t);
-		drain(f.b6.fd, true, t);
+		drain_both(t);
 	}
 	f.waited = t - start;
-	keep = f.st;
+	ok = f.st.cookies_ok;
+	bad = f.st.cookies_bad;
 	memset(&f.st, 0, sizeof(f.st));
-	f.st.cookies_ok = keep.cookies_ok;
-	f.st.cookies_bad = keep.cookies_bad;
+	f.st.cookies_ok = ok;
+	f.st.cookies_bad = bad;
 }
 
 /* One flooder, as configured in f: until --duration or a signal. */
@@ -1352,11 +1370,9 @@ static void flood(void)
 				queue_message(&f.sources[si],
 					      f.pool[turn % f.pool_size]);
 		}
-		flush(&f.b4);
-		flush(&f.b6);
+		flush_both();
 		t = now();
-		drain(f.b4.fd, false, t);
-		drain(f.b6.fd, true, t);
+		drain_both(t);
 		if (f.progress && t >= next_progress) {
 			printf("progress %.0f %llu %llu\n", (t - start) * 1000,
 			       (unsigned long long)f.st.sent,
@@ -1371,15 +1387,12 @@ static void flood(void)
 	f.elapsed = t - start;
 	end = t + f.linger;
 	while (!stop && t < end) {
-		drain(f.b4.fd, false, t);
-		drain(f.b6.fd, true, t);
+		drain_both(t);
 		wait_for(end);
 		t = now();
 	}
-	drain(f.b4.fd, false, t);
-	drain(f.b6.fd, true, t);
-	for (i = 0; i < f.nsources; i++)
-		f.holding += f.sources[i].has_cookie;
+	drain_both(t);
+	f.holding = holders();
 }
 
 /* share(N, i, K): how many of N go to thread i of K, and (first) where its
