@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU crypto workers (crypt.h). A job goes to the next online CPU
- * after the one handing it out: the hand-off exists to put a second CPU
- * to work, and the CPU handing out is busy already (it runs the sender
- * or the receive softirq).
+ * Per-CPU crypto workers (crypt.h). A job goes by default to the next
+ * online CPU after the one handing it out: the hand-off exists to put a
+ * second CPU to work, and the CPU handing out is busy already (it runs
+ * the sender or the receive softirq).
  */
 
 #include <linux/cpumask.h>
@@ -43,16 +43,25 @@ static void worker_run(struct work_struct *work)
 	}
 }
 
-void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb)
+unsigned int wg_crypt_other_cpu(void)
 {
 	unsigned int cpu = cpumask_next(smp_processor_id(), cpu_online_mask);
-	struct wg_worker *w;
 
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
-	w = per_cpu_ptr(wg->workers, cpu);
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
+void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
+			  unsigned int cpu)
+{
+	struct wg_worker *w = per_cpu_ptr(wg->workers, cpu);
+
 	if (llist_add(&wg_cb(skb)->job, &w->jobs))
 		queue_work_on(cpu, wg->wq, &w->work);
+}
+
+void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb)
+{
+	wg_crypt_hand_off_to(wg, skb, wg_crypt_other_cpu());
 }
 
 int wg_crypt_init(struct wg_device *wg)

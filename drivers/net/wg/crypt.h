@@ -18,7 +18,12 @@ void wg_crypt_destroy(struct wg_device *wg);
 /* Waits until every job handed out so far is done. */
 void wg_crypt_flush(struct wg_device *wg);
 
-/* Hands @skb (its cb's kind says what to do) to a worker on another CPU. */
+/* The next online CPU after this one (this one if it is alone). */
+unsigned int wg_crypt_other_cpu(void);
+/* Hands @skb (its cb's kind says what to do) to the worker of @cpu. */
+void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
+			  unsigned int cpu);
+/* The same, to the worker of wg_crypt_other_cpu(). */
 void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb);
 
 #endif /* _WG_CRYPT_H */

@@ -160,9 +160,15 @@ struct wg_live {
 
 	struct dst_cache route;
 
-	/* Packets numbered in the tick @tx_tick (jiffies), under peer->tx.lock. */
+	/*
+	 * Under peer->tx.lock (tx.c): packets numbered in the tick @tx_tick
+	 * (jiffies), the tick of the last burst handed to a worker, and that
+	 * worker's CPU.
+	 */
 	unsigned long tx_tick;
+	unsigned long tx_handed;
 	unsigned int tx_in_tick;
+	unsigned int tx_cpu;
 
 	struct rcu_head rcu;
 };
