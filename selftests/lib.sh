@@ -271,13 +271,16 @@ udp_ports() {
 udp_list() { local p; p=$(udp_ports "${1:-}"); echo "${p//$'\n'/ }"; }
 
 # bound PORT [NS]: the IPv4 and IPv6 wildcard sockets on PORT exist in NS;
-# unbound PORT [NS]: no socket there is on PORT.
+# udp_has PORT [NS]: some socket there is on PORT; unbound PORT [NS]: none.
+# (Not `udp_ports | grep -q`: with pipefail, grep leaving at the first
+# match can fail the pipeline with the writer's SIGPIPE.)
 bound() {
 	local ports
 	ports=$(udp_ports "${2:-}")
 	has_line "0.0.0.0:$1" "$ports" && has_line "[::]:$1" "$ports"
 }
-unbound() { ! has_match ":$1\$" "$(udp_ports "${2:-}")"; }
+udp_has() { has_match ":$1\$" "$(udp_ports "${2:-}")"; }
+unbound() { ! udp_has "$@"; }
 
 # hold_udp_port PORT [4|6] [NS]: bind a UDP socket to PORT (IPv4 by default,
 # IPv6 is v6-only) in a background process until exit; its pid in HOLD_PID.
@@ -370,7 +373,7 @@ dp_wait_listen() {
 	local i opt=-Htln
 	[ "${3:-tcp}" = udp ] && opt=-Huln
 	for ((i = 0; i < 50; i++)); do
-		ip netns exec "$1" ss $opt | grep -q ":$2 " && return 0
+		has_match ":$2 " "$(ip netns exec "$1" ss $opt)" && return 0
 		sleep 0.1
 	done
 	return 1

@@ -34,7 +34,7 @@ mk_b() {
 }
 check "A's wg0 (socket in $AS)" mk_a
 check "B's wg0" mk_b
-check "A's UDP socket is in $AS" eval "udp_ports '$AS' | grep -q ':10001$'"
+check "A's UDP socket is in $AS" udp_has 10001 "$AS"
 check "tunnel up" dp_ping "$A" 10.241.0.2 10
 
 # iperf_bg: iperf3 TCP A->B for 10 s in the background (pids in IPIDS).
@@ -63,7 +63,7 @@ gone() {
 	done
 	return 1
 }
-nosock() { ! udp_ports "$1" | grep -q ":$2\$"; }
+nosock() { unbound "$2" "$1"; }
 
 # 1. Remove the peer.
 check "iperf3 running" iperf_bg

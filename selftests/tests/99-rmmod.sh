@@ -27,8 +27,7 @@ check "wg2 created in $N, up" eval "
 	ip -n $N link set wg2 up"
 check "wg3 here, down" ip link add wg3 type wireguard
 check "the sockets are bound" eval \
-	'udp_ports | grep -q :53001 && udp_ports | grep -q :53002 &&
-	 udp_ports $N | grep -q :53003'
+	'udp_has 53001 && udp_has 53002 && udp_has 53003 $N'
 check_eq "the module's reference count is 0" 0 \
 	"$(cat /sys/module/wireguard/refcnt)"
 check "rmmod wireguard with the devices present" rmmod wireguard
