@@ -43,13 +43,6 @@ static void worker_run(struct work_struct *work)
 	}
 }
 
-unsigned int wg_crypt_other_cpu(void)
-{
-	unsigned int cpu = cpumask_next(smp_processor_id(), cpu_online_mask);
-
-	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
-}
-
 void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
 			  unsigned int cpu)
 {
@@ -61,7 +54,9 @@ void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
 
 void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb)
 {
-	wg_crypt_hand_off_to(wg, skb, wg_crypt_other_cpu());
+	wg_crypt_hand_off_to(wg, skb,
+			     wg_crypt_cpu_after(smp_processor_id(),
+						cpu_online_mask));
 }
 
 int wg_crypt_init(struct wg_device *wg)

@@ -8,6 +8,7 @@
 #ifndef _WG_CRYPT_H
 #define _WG_CRYPT_H
 
+#include <linux/cpumask.h>
 #include <linux/skbuff.h>
 
 struct wg_device;
@@ -18,12 +19,19 @@ void wg_crypt_destroy(struct wg_device *wg);
 /* Waits until every job handed out so far is done. */
 void wg_crypt_flush(struct wg_device *wg);
 
-/* The next online CPU after this one (this one if it is alone). */
-unsigned int wg_crypt_other_cpu(void);
+/* The next CPU of @online after @cpu, from the first after the last. */
+static inline unsigned int wg_crypt_cpu_after(unsigned int cpu,
+					      const struct cpumask *online)
+{
+	unsigned int next = cpumask_next(cpu, online);
+
+	return next < nr_cpu_ids ? next : cpumask_first(online);
+}
+
 /* Hands @skb (its cb's kind says what to do) to the worker of @cpu. */
 void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
 			  unsigned int cpu);
-/* The same, to the worker of wg_crypt_other_cpu(). */
+/* The same, to the worker of the next online CPU after this one. */
 void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb);
 
 #endif /* _WG_CRYPT_H */

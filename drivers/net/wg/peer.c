@@ -221,9 +221,7 @@ static struct wg_live *live_alloc(struct wg_peer *peer)
 	live->peer = peer;
 	spin_lock_init(&live->lock);
 	live->hs_index.kind = WG_INDEX_HANDSHAKE;
-	/* No burst handed out yet (tx.c): no sealer, the last long ago. */
-	live->tx_cpu = nr_cpu_ids;
-	live->tx_handed = jiffies - 2;
+	wg_sealer_init(&live->sealer, jiffies);
 	wg_cookie_mac1_key(live->mac1_key, peer->public_key);
 	wg_cookie_cookie_key(live->cookie_key, peer->public_key);
 	return live;

@@ -44,6 +44,7 @@
 #include "deadline.h"
 #include "peerlookup.h"
 #include "events.h"
+#include "sealer.h"
 
 struct wg_device;
 struct wg_session;
@@ -160,15 +161,8 @@ struct wg_live {
 
 	struct dst_cache route;
 
-	/*
-	 * Under peer->tx.lock (tx.c): packets numbered in the tick @tx_tick
-	 * (jiffies), the tick of the last burst handed to a worker, and that
-	 * worker's CPU.
-	 */
-	unsigned long tx_tick;
-	unsigned long tx_handed;
-	unsigned int tx_in_tick;
-	unsigned int tx_cpu;
+	/* Where its bursts are sealed, under peer->tx.lock (tx.c). */
+	struct wg_sealer sealer;
 
 	struct rcu_head rcu;
 };

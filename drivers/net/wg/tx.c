@@ -15,12 +15,12 @@
  * CPU that numbered it, unless its peer is streaming (more than a few
  * packets a tick): then, like a GSO burst, it goes to a worker on another
  * CPU, which takes a peer's small packets in batches. While a peer
- * streams, all its bursts go to the one worker, so that they leave from
- * one CPU. A GSO burst is cut into segments straight into the outgoing
- * pages, each one's checksum computed as it is copied, and encrypted
- * there: one pass over the data and no skb per message on the way out. A
- * packet sent from within our own send (a tunnel inside a tunnel) is
- * sealed in place: socket.c.
+ * streams, all its bursts go to one worker, its sealer (sealer.c), so
+ * that they leave from one CPU. A GSO burst is cut into segments
+ * straight into the outgoing pages, each one's checksum computed as it is
+ * copied, and encrypted there: one pass over the data and no skb per
+ * message on the way out. A packet sent from within our own send (a
+ * tunnel inside a tunnel) is sealed in place: socket.c.
  *
  * flush(): whoever finishes sealing a burst then sends every ready burst
  * at the head of the peer's queue, in nonce order; one CPU at a time.
@@ -267,51 +267,6 @@ static void maybe_renew(struct wg_peer *peer, struct wg_session *s, u64 sent,
 }
 
 /*
- * Where a burst is sealed, decided under peer->tx.lock with the burst
- * queued: here (false), or by the worker of *@cpu (true).
- *
- * A single packet is sealed by its sender while the peer sends a few per
- * tick: the cheapest way, and the fastest for a ping or an ACK. A GSO
- * burst goes to a worker, and so does every packet of a peer that sends
- * more (it is streaming) or handed a burst out in this tick or the last:
- * a second CPU shares the work and takes small packets in batches.
- *
- * A burst is sent by the CPU that seals it (or by one sealing a later
- * burst), and a software path to the receiver (veth, loopback) queues
- * each datagram on the CPU that sent it: a peer's bursts sent from two
- * CPUs could overtake each other there, which TCP takes for loss. So a
- * peer's bursts all go to one worker, its sealer, the next CPU after the
- * one that handed out the first. The sealer moves only when its CPU goes
- * offline, or when the sender runs on it after the peer rested
- * (WG_SEALER_REST without a burst handed out): by then none of its
- * datagrams still waits on the way.
- */
-#define WG_INLINE_PER_TICK	16
-#define WG_SEALER_REST		HZ
-
-static bool seal_elsewhere(struct wg_peer *peer, struct wg_live *live,
-			   struct sk_buff *skb, unsigned int *cpu)
-{
-	bool alone = skb_queue_len(&peer->tx) == 1;
-	unsigned long now = jiffies;
-
-	if (live->tx_tick != now) {
-		live->tx_tick = now;
-		live->tx_in_tick = 0;
-	}
-	if (++live->tx_in_tick <= WG_INLINE_PER_TICK && alone &&
-	    time_after(now, live->tx_handed + 1) && !skb_is_gso(skb))
-		return false;
-	if (unlikely(live->tx_cpu >= nr_cpu_ids || !cpu_online(live->tx_cpu)) ||
-	    (alone && live->tx_cpu == smp_processor_id() &&
-	     time_after(now, live->tx_handed + WG_SEALER_REST)))
-		live->tx_cpu = wg_crypt_other_cpu();
-	live->tx_handed = now;
-	*cpu = live->tx_cpu;
-	return true;
-}
-
-/*
  * Numbers @skb as a burst and queues it for sending, or stages it. Under
  * RCU. Returns the burst if the caller is to seal it, NULL otherwise.
  */
@@ -322,8 +277,7 @@ static struct sk_buff *number(struct wg_peer *peer, struct sk_buff *skb)
 	struct wg_session *s = NULL;
 	struct wg_live *live;
 	u64 now = now_ns(), first;
-	unsigned int cpu = 0;
-	bool hand_off;
+	unsigned int cpu = nr_cpu_ids;
 
 	live = wg_live_of(peer);
 	if (likely(live))
@@ -348,11 +302,14 @@ static struct sk_buff *number(struct wg_peer *peer, struct sk_buff *skb)
 	cb->depth = min(wg_socket_depth(), WG_MAX_NESTING);
 	__skb_queue_tail(&peer->tx, skb);
 	/* Nested in our own send, it is sealed right here (socket.c). */
-	hand_off = !cb->depth && seal_elsewhere(peer, live, skb, &cpu);
+	if (!cb->depth)
+		cpu = wg_sealer_pick(&live->sealer, jiffies, smp_processor_id(),
+				     skb_queue_len(&peer->tx) == 1,
+				     skb_is_gso(skb), cpu_online_mask);
 	spin_unlock_bh(&peer->tx.lock);
 
 	maybe_renew(peer, s, first + count, now);
-	if (hand_off) {
+	if (cpu < nr_cpu_ids) {
 		cb->kind = WG_JOB_SEAL;
 		wg_crypt_hand_off_to(peer->wg, skb, cpu);
 		return NULL;
