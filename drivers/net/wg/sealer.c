@@ -7,6 +7,10 @@
  * burst goes to a worker, and so does every packet of a peer that sends
  * more (it is streaming) or handed a burst out in this tick or the last:
  * a second CPU shares the work and takes small packets in batches.
+ * Once a peer has a sealer, a packet is sealed by its sender only on the
+ * sealer's CPU, or after the peer rested: sent from another CPU, it could
+ * overtake the sealer's last bursts, which may take longer than a tick to
+ * get through the receiver (they wait there for a worker to open them).
  *
  * A burst is sent by the CPU that seals it (or by one sealing a later
  * burst), and a software path to the receiver (veth, loopback) queues
@@ -45,11 +49,12 @@ unsigned int wg_sealer_pick(struct wg_sealer *s, unsigned long now,
 		s->tick = now;
 		s->in_tick = 0;
 	}
+	rested = time_after(now, s->handed + WG_SEALER_REST);
 	if (++s->in_tick <= WG_INLINE_PER_TICK && alone && !gso &&
-	    time_after(now, s->handed + 1))
+	    time_after(now, s->handed + 1) &&
+	    (here == s->cpu || s->cpu >= nr_cpu_ids || rested))
 		return nr_cpu_ids;
 
-	rested = time_after(now, s->handed + WG_SEALER_REST);
 	if (s->cpu >= nr_cpu_ids || !cpumask_test_cpu(s->cpu, online) ||
 	    (alone && rested && s->cpu == here))
 		s->cpu = wg_crypt_cpu_after(here, online);

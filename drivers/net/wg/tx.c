@@ -15,8 +15,9 @@
  * CPU that numbered it, unless its peer is streaming (more than a few
  * packets a tick): then, like a GSO burst, it goes to a worker on another
  * CPU, which takes a peer's small packets in batches. While a peer
- * streams, all its bursts go to one worker, its sealer (sealer.c), so
- * that they leave from one CPU. A GSO burst is cut into segments
+ * streams, and for a while after, all its bursts go to one worker, its
+ * sealer (sealer.c), or are sealed on the sealer's CPU, so that they
+ * leave from one CPU. A GSO burst is cut into segments
  * straight into the outgoing pages, each one's checksum computed as it is
  * copied, and encrypted there: one pass over the data and no skb per
  * message on the way out. A packet sent from within our own send (a

@@ -65,9 +65,32 @@ static void sealer_a_streaming_peer_goes_to_the_next_cpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sl_lone(&s, SL_T0, SL_HERE, on), SL_NEXT);
 	/* The next tick's first packet too: a burst was handed out in the last. */
 	KUNIT_EXPECT_EQ(test, sl_lone(&s, SL_T0 + 1, SL_HERE, on), SL_NEXT);
-	/* A tick without hand-off in between: back to the sender. */
-	KUNIT_EXPECT_EQ(test, sl_lone(&s, SL_T0 + 3, SL_HERE, on), nr_cpu_ids);
+	/* A tick without hand-off in between: sealed where it stands, on the sealer's CPU. */
+	KUNIT_EXPECT_EQ(test, sl_lone(&s, SL_T0 + 3, SL_NEXT, on), nr_cpu_ids);
 	/* The sealer is kept for the next stream. */
+	KUNIT_EXPECT_EQ(test, s.cpu, SL_NEXT);
+}
+
+static void sealer_another_cpu_seals_only_after_a_rest(struct kunit *test)
+{
+	const struct cpumask *on = sl_online(test, true);
+	struct wg_sealer s;
+
+	wg_sealer_init(&s, SL_T0);
+	KUNIT_ASSERT_EQ(test, wg_sealer_pick(&s, SL_T0, SL_HERE, true, true, on),
+			SL_NEXT);
+	/*
+	 * Lone packets from the first CPU, with no hand-off for ticks: the
+	 * sealer's last bursts may still be opened at the receiver, so they
+	 * follow them there.
+	 */
+	KUNIT_EXPECT_EQ(test, sl_lone(&s, SL_T0 + 3, SL_HERE, on), SL_NEXT);
+	KUNIT_EXPECT_EQ(test, sl_lone(&s, SL_T0 + 3 + WG_SEALER_REST, SL_HERE, on),
+			SL_NEXT);
+	/* A second's rest after the last of them: sealed where they stand. */
+	KUNIT_EXPECT_EQ(test,
+			sl_lone(&s, SL_T0 + 4 + 2 * WG_SEALER_REST, SL_HERE, on),
+			nr_cpu_ids);
 	KUNIT_EXPECT_EQ(test, s.cpu, SL_NEXT);
 }
 
@@ -156,7 +179,7 @@ static void sealer_counts_ticks_across_the_jiffies_wrap(struct kunit *test)
 					     on), SL_NEXT);
 	/* 0 follows ULONG_MAX: a burst was handed out in the last tick. */
 	KUNIT_EXPECT_EQ(test, sl_lone(&s, 0, SL_HERE, on), SL_NEXT);
-	KUNIT_EXPECT_EQ(test, sl_lone(&s, 2, SL_HERE, on), nr_cpu_ids);
+	KUNIT_EXPECT_EQ(test, sl_lone(&s, 2, SL_NEXT, on), nr_cpu_ids);
 	/* A fresh sealer just after the wrap has no recent hand-off either. */
 	wg_sealer_init(&s, 1);
 	KUNIT_EXPECT_EQ(test, sl_lone(&s, 1, SL_HERE, on), nr_cpu_ids);
@@ -165,6 +188,7 @@ static void sealer_counts_ticks_across_the_jiffies_wrap(struct kunit *test)
 static struct kunit_case sealer_cases[] = {
 	KUNIT_CASE(sealer_few_lone_packets_are_sealed_by_their_sender),
 	KUNIT_CASE(sealer_a_streaming_peer_goes_to_the_next_cpu),
+	KUNIT_CASE(sealer_another_cpu_seals_only_after_a_rest),
 	KUNIT_CASE(sealer_gso_and_queued_bursts_go_to_the_sealer),
 	KUNIT_CASE(sealer_stays_while_the_peer_streams),
 	KUNIT_CASE(sealer_moves_after_a_rest_off_the_senders_cpu),
