@@ -100,7 +100,6 @@ int wg_crypt_init(struct wg_device *wg)
 		INIT_WORK(&w->work, worker_run);
 		init_llist_head(&w->loose);
 		INIT_WORK(&w->loose_work, loose_run);
-		w->wg = wg;
 	}
 	return 0;
 
@@ -109,12 +108,6 @@ err_any_wq:
 err_wq:
 	destroy_workqueue(wg->wq);
 	return -ENOMEM;
-}
-
-void wg_crypt_flush(struct wg_device *wg)
-{
-	flush_workqueue(wg->any_wq);
-	flush_workqueue(wg->wq);
 }
 
 void wg_crypt_destroy(struct wg_device *wg)

@@ -17,8 +17,6 @@ struct wg_device;
 int wg_crypt_init(struct wg_device *wg);
 /* After the last job was handed out: waits for the workers, frees. */
 void wg_crypt_destroy(struct wg_device *wg);
-/* Waits until every job handed out so far is done. */
-void wg_crypt_flush(struct wg_device *wg);
 
 /* The next CPU of @online after @cpu, from the first after the last. */
 static inline unsigned int wg_crypt_cpu_after(unsigned int cpu,

@@ -51,7 +51,6 @@ struct wg_worker {
 	struct work_struct work;
 	struct llist_head loose;
 	struct work_struct loose_work;
-	struct wg_device *wg;
 };
 
 /* Handshake messages waiting for the handshake worker (handshake.c). */
