@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The crypto workers: lists of jobs (cb.h) that sealing (tx.c) and
- * opening (rx.c) hand out, each drained by one work item. A job is one
- * burst or one run of datagrams: one list entry and at most one wakeup,
- * however many messages it holds. A burst goes to the worker of a given
- * CPU (its peer's sealer); a run to a worker on any CPU.
+ * The crypto workers: one work item per CPU and device, each draining a
+ * list of jobs (cb.h) that sealing (tx.c) and opening (rx.c) hand out.
+ * A job is one burst or one run of datagrams: one list entry and at most
+ * one wakeup, however many messages it holds.
  */
 #ifndef _WG_CRYPT_H
 #define _WG_CRYPT_H
@@ -30,7 +29,7 @@ static inline unsigned int wg_crypt_cpu_after(unsigned int cpu,
 /* Hands @skb (its cb's kind says what to do) to the worker of @cpu. */
 void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
 			  unsigned int cpu);
-/* Hands @skb to a worker on whichever CPU the scheduler finds free. */
-void wg_crypt_hand_off_any(struct wg_device *wg, struct sk_buff *skb);
+/* The same, to the worker of the next online CPU after this one. */
+void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb);
 
 #endif /* _WG_CRYPT_H */

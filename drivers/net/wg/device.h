@@ -42,15 +42,10 @@ struct wg_rx_lane {
 	struct wg_device *wg;
 };
 
-/*
- * One per CPU (crypt.c): jobs (skbs, see cb.h) for this CPU's worker, and
- * jobs handed out on this CPU for a worker on any CPU.
- */
+/* One per CPU: sealing and opening jobs (skbs, see cb.h; crypt.c). */
 struct wg_worker {
 	struct llist_head jobs;
 	struct work_struct work;
-	struct llist_head loose;
-	struct work_struct loose_work;
 };
 
 /* Handshake messages waiting for the handshake worker (handshake.c). */
@@ -93,8 +88,7 @@ struct wg_device {
 	/* Data path. */
 	struct wg_rx_lane __percpu *lanes;
 	struct wg_worker __percpu *workers;
-	struct workqueue_struct *wq;	/* crypto workers, one per CPU */
-	struct workqueue_struct *any_wq; /* crypto workers, unbound */
+	struct workqueue_struct *wq;	/* crypto workers */
 	struct workqueue_struct *hs_wq;	/* handshakes, sessions retired */
 	struct wg_intake intake;
 	struct llist_head want_init;	/* peers wanting an initiation */

@@ -11,10 +11,9 @@
  * The lane poll takes everything that waits, in arrival order, and cuts
  * it into runs: consecutive datagrams of one session, found with one
  * lookup and holding one reference. A small run is opened by the poll
- * itself; a large one by a worker on whichever CPU is free (crypt.c),
- * which decrypts each message straight into place (or into a fresh
- * buffer, when the datagram is not ours to write) and wakes the lane when
- * the run is done.
+ * itself; a large one by a worker on another CPU, which decrypts each
+ * message straight into place (or into a fresh buffer, when the datagram
+ * is not ours to write) and wakes the lane when the run is done.
  *
  * Delivery, from the head of the lane only, so in arrival order: the
  * replay window (locked once per stretch of a run), then the session's
@@ -49,7 +48,7 @@
 #define LANE_DEPTH		1024
 /*
  * A run of up to this many bytes is opened by the poll itself: handing
- * it to a worker would cost more than it saves.
+ * it to another CPU would cost more than it saves.
  */
 #define RUN_INLINE_MAX		4096
 
@@ -239,7 +238,7 @@ static void start_run(struct wg_rx_lane *lane, struct sk_buff *first,
 	}
 	cb->kind = WG_JOB_OPEN;
 	cb->lane = lane;
-	wg_crypt_hand_off_any(lane->wg, first);
+	wg_crypt_hand_off(lane->wg, first);
 }
 
 static void take_arrivals(struct wg_rx_lane *lane)
