@@ -199,8 +199,14 @@ static void wg_destruct(struct net_device *dev)
 				       lockdep_is_held(&wg->conf_lock));
 	RCU_INIT_POINTER(wg->identity, NULL);
 	mutex_unlock(&wg->conf_lock);
-	/* Handshake work holds peers; the workers hold bursts and runs. */
+	/*
+	 * Handshake work holds peers; the workers hold bursts and runs. A
+	 * lane's poll hands runs to the workers, and an opened run wakes its
+	 * lane: the polls stop first, then the workers are drained, then the
+	 * lanes go with what they still hold.
+	 */
 	wg_handshake_destroy(wg);
+	wg_rx_stop(wg);
 	wg_crypt_destroy(wg);
 	wg_rx_destroy(wg);
 	wg_index_table_destroy(&wg->by_index);

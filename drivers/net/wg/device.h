@@ -40,6 +40,7 @@ struct wg_rx_lane {
 	struct wg_session *delivering;	/* the poll's: the run at the head */
 	struct napi_struct napi;
 	struct wg_device *wg;
+	bool stopped;			/* wg_rx_stop() disabled the poll */
 };
 
 /* One per CPU: sealing and opening jobs (skbs, see cb.h; crypt.c). */

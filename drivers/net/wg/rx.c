@@ -570,6 +570,22 @@ static void free_datagram(void *ptr)
 	kfree_skb(ptr);
 }
 
+void wg_rx_stop(struct wg_device *wg)
+{
+	int cpu;
+
+	if (!wg->lanes)
+		return;
+	for_each_possible_cpu(cpu) {
+		struct wg_rx_lane *lane = per_cpu_ptr(wg->lanes, cpu);
+
+		if (lane->wg && !lane->stopped) {
+			napi_disable(&lane->napi);
+			lane->stopped = true;
+		}
+	}
+}
+
 void wg_rx_destroy(struct wg_device *wg)
 {
 	int cpu;
@@ -581,7 +597,8 @@ void wg_rx_destroy(struct wg_device *wg)
 
 		if (!lane->wg)
 			continue;
-		napi_disable(&lane->napi);
+		if (!lane->stopped)
+			napi_disable(&lane->napi);
 		__netif_napi_del(&lane->napi);
 		drop_pending(&lane->pending);
 		wg_session_put(lane->delivering);

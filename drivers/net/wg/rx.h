@@ -19,7 +19,12 @@ int wg_rx_datagram(struct sock *sk, struct sk_buff *skb);
 void wg_rx_open_job(struct sk_buff *skb);
 
 int wg_rx_init(struct wg_device *wg);
-/* After the workers are flushed: NAPI off, what waits dropped, freed. */
+/*
+ * Stops every lane's poll for good, so that no run is handed to a crypto
+ * worker any more: before the workers are drained and freed.
+ */
+void wg_rx_stop(struct wg_device *wg);
+/* After the workers are drained: what waits dropped, the lanes freed. */
 void wg_rx_destroy(struct wg_device *wg);
 
 /* An authentic message came from @skb's source: the peer is there now. */
