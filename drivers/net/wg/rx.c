@@ -592,13 +592,13 @@ void wg_rx_destroy(struct wg_device *wg)
 
 	if (!wg->lanes)
 		return;
+	/* Done already by the destructor; not on the init failure paths. */
+	wg_rx_stop(wg);
 	for_each_possible_cpu(cpu) {
 		struct wg_rx_lane *lane = per_cpu_ptr(wg->lanes, cpu);
 
 		if (!lane->wg)
 			continue;
-		if (!lane->stopped)
-			napi_disable(&lane->napi);
 		__netif_napi_del(&lane->napi);
 		drop_pending(&lane->pending);
 		wg_session_put(lane->delivering);
