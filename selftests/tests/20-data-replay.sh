@@ -8,6 +8,10 @@
 # them: nothing is delivered (no extra RX packets on B's wg0, no echo replies
 # back to A), rx_replay / rx_bad_handshake and rx_errors grow (ours only),
 # and the tunnel keeps working.
+# Then runs of forged data messages for B's live index, each sent as one UDP
+# GSO datagram so that B takes it in one poll and hands it to a crypto
+# worker: all fail to open, rx_decrypt_failed counts each (ours only),
+# nothing is delivered, nothing breaks (the VM runner fails on any splat).
 . "${WG_REPO:-$(dirname "$0")/../..}/selftests/lib.sh"
 require_module
 
@@ -120,5 +124,53 @@ check "and B->A" dp_ping "$B" 10.241.0.1
 check "replaying the data once more after that is harmless" \
 	ip netns exec "$A" bash -c "$(declare -f replay); replay '$pcap' 4"
 check "the tunnel still works" dp_ping "$A" 10.241.0.2
+
+# forge FILE COUNT: COUNT data messages of 1400 bytes for the receiver index
+# of the first data message captured in FILE, counters far ahead, garbage
+# sealed parts, sent from A to B's port as one UDP GSO datagram. B's socket
+# cuts it into COUNT datagrams in one go, so they reach B's lane together
+# and make one run too big to open inline: a crypto worker opens it, and
+# every one of them, the run's first included, fails.
+forge() {
+	/usr/bin/python3 -IS - "$@" <<'PY'
+import os, socket, struct, sys
+path, count, dst = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+data = open(path, "rb").read()
+end = "<" if struct.unpack("<I", data[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+off, index = 24, None
+while off + 16 <= len(data) and index is None:
+    caplen = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+    frame = data[off + 16:off + 16 + caplen]
+    off += 16 + caplen
+    if frame[12:14] == b"\x08\x00" and frame[23] == 17:
+        payload = frame[14 + (frame[14] & 15) * 4 + 8:]
+        if payload[:4] == b"\x04\0\0\0":
+            index = payload[4:8]
+assert index is not None, "no data message captured"
+size = 1400
+msgs = b"".join(b"\x04\0\0\0" + index + struct.pack("<Q", (1 << 40) + i) +
+                os.urandom(size - 16) for i in range(count))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_UDP, 103, size)		# UDP_SEGMENT
+s.sendto(msgs, (dst, 10002))
+print(count)
+PY
+}
+b_dec=$(dp_stat "$B" wg0 rx_decrypt_failed)
+b_echo=$(icmp "$B" InEchos)
+for round in 1 2 3; do
+	check "round $round: 16 forged data messages for B's index in one GSO datagram" \
+		ip netns exec "$A" bash -c "$(declare -f forge); forge '$pcap' 16 $(dp_out4 2)"
+done
+sleep 1
+if is_intree; then
+	skip "rx_decrypt_failed grew by the 48 forged messages" "in-tree: no ethtool stats"
+else
+	check_eq "rx_decrypt_failed grew by the 48 forged messages" \
+		$((b_dec + 48)) "$(dp_stat "$B" wg0 rx_decrypt_failed)"
+fi
+check_eq "none was delivered to B (Icmp InEchos)" "$b_echo" "$(icmp "$B" InEchos)"
+check "the tunnel still works after the forged runs" dp_ping "$A" 10.241.0.2
+check "and B->A" dp_ping "$B" 10.241.0.1
 
 done_testing

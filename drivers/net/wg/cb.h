@@ -48,7 +48,7 @@ struct wg_cb {
 	u16 mtu;			/* tx: of the route the packet came by */
 	union {
 		struct sk_buff *out;	/* tx: sealed datagrams; rx: opened packet */
-		struct wg_rx_lane *lane;	/* rx job, until opened: whose */
+		struct wg_rx_lane *lane;	/* rx job, until its worker runs it */
 	};
 };
 
