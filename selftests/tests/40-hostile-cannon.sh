@@ -87,10 +87,18 @@ session() {
 		"udp and src port 10001 and dst host $(dp_out4 2) and dst port 10002" \
 		>"$pcap.txt" 2>"$pcap.err" &
 	pid=$!
-	for ((i = 0; i < 100; i++)); do
+	# A debug kernel under load has taken more than 10 s to start it.
+	for ((i = 0; i < 600; i++)); do
 		grep -q "listening on" "$pcap.err" && break
+		kill -0 $pid 2>/dev/null || break
 		sleep 0.1
 	done
+	if ! grep -q "listening on" "$pcap.err"; then
+		echo "tcpdump does not listen:"
+		cat "$pcap.err"
+		kill $pid 2>/dev/null
+		return 1
+	fi
 	if ! ip netns exec "$A" ping -q -c 3 -i 0.3 -w 10 "$(dp_ip4 2)"; then
 		kill $pid
 		return 1
