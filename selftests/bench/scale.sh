@@ -91,23 +91,6 @@ mem_kib() {
 		END { print s + p, f, v }' /proc/meminfo
 }
 
-# conf_idle FILE N: an [Interface] and N peers with random keys.
-conf_idle() {
-	python3 - "$@" <<'EOF'
-import base64, os, sys
-path, n = sys.argv[1], int(sys.argv[2])
-b64 = lambda b: base64.b64encode(b).decode()
-with open(path, "w") as f:
-    f.write("[Interface]\nPrivateKey = %s\nListenPort = 51000\n" % b64(os.urandom(32)))
-    for i in range(n):
-        f.write("[Peer]\nPublicKey = %s\n"
-                "AllowedIPs = 10.%d.%d.%d/32, fd00:1::%x:%x/128\n"
-                "Endpoint = 192.0.2.%d:%d\n" %
-                (b64(os.urandom(32)), i >> 16 & 255, i >> 8 & 255, i & 255,
-                 i >> 16, i & 0xffff, i % 254 + 1, 1024 + i % 60000))
-EOF
-}
-
 # conf_hs FILE PRIVKEY PUBS: the device of the delete cases, its peers the
 # handshaker's (keys from PUBS, endpoints 10.201.0.1 + i port 40000).
 conf_hs() {
