@@ -125,28 +125,16 @@ check "replaying the data once more after that is harmless" \
 	ip netns exec "$A" bash -c "$(declare -f replay); replay '$pcap' 4"
 check "the tunnel still works" dp_ping "$A" 10.241.0.2
 
-# forge FILE COUNT: COUNT data messages of 1400 bytes for the receiver index
-# of the first data message captured in FILE, counters far ahead, garbage
-# sealed parts, sent from A to B's port as one UDP GSO datagram. B's socket
-# cuts it into COUNT datagrams in one go, so they reach B's lane together
-# and make one run too big to open inline: a crypto worker opens it, and
-# every one of them, the run's first included, fails.
+# forge INDEX COUNT: COUNT data messages of 1400 bytes for receiver INDEX
+# (hex, as wgwire.py prints it), counters far ahead, garbage sealed parts,
+# sent from A to B's port as one UDP GSO datagram. B's socket cuts it into
+# COUNT datagrams in one go, so they reach B's lane together and make one
+# run too big to open inline: a crypto worker opens it, and every one of
+# them, the run's first included, fails.
 forge() {
 	/usr/bin/python3 -IS - "$@" <<'PY'
 import os, socket, struct, sys
-path, count, dst = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-data = open(path, "rb").read()
-end = "<" if struct.unpack("<I", data[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-off, index = 24, None
-while off + 16 <= len(data) and index is None:
-    caplen = struct.unpack(end + "I", data[off + 8:off + 12])[0]
-    frame = data[off + 16:off + 16 + caplen]
-    off += 16 + caplen
-    if frame[12:14] == b"\x08\x00" and frame[23] == 17:
-        payload = frame[14 + (frame[14] & 15) * 4 + 8:]
-        if payload[:4] == b"\x04\0\0\0":
-            index = payload[4:8]
-assert index is not None, "no data message captured"
+index, count, dst = struct.pack("<I", int(sys.argv[1], 16)), int(sys.argv[2]), sys.argv[3]
 size = 1400
 msgs = b"".join(b"\x04\0\0\0" + index + struct.pack("<Q", (1 << 40) + i) +
                 os.urandom(size - 16) for i in range(count))
@@ -156,11 +144,13 @@ s.sendto(msgs, (dst, 10002))
 print(count)
 PY
 }
+index=$(wgwire msgs "$pcap" | awk '$4 == 4 { print $6; exit }')
+check_match "B's receiver index, from the capture ($index)" '^[0-9a-f]{8}$' "$index"
 b_dec=$(dp_stat "$B" wg0 rx_decrypt_failed)
 b_echo=$(icmp "$B" InEchos)
 for round in 1 2 3; do
 	check "round $round: 16 forged data messages for B's index in one GSO datagram" \
-		ip netns exec "$A" bash -c "$(declare -f forge); forge '$pcap' 16 $(dp_out4 2)"
+		ip netns exec "$A" bash -c "$(declare -f forge); forge $index 16 $(dp_out4 2)"
 done
 sleep 1
 if is_intree; then
