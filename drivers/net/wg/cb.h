@@ -46,10 +46,8 @@ struct wg_cb {
 	u8 depth:3;			/* tx: wg_socket_depth() when numbered */
 	u16 count;			/* tx: messages; rx job: datagrams */
 	u16 mtu;			/* tx: of the route the packet came by */
-	union {
-		struct sk_buff *out;	/* tx: sealed datagrams; rx: opened packet */
-		struct wg_rx_lane *lane;	/* rx job, until its worker runs it */
-	};
+	struct sk_buff *out;		/* tx: sealed datagrams; rx: opened packet */
+	struct wg_rx_lane *lane;	/* rx job: the lane its worker wakes */
 };
 
 static inline struct wg_cb *wg_cb(struct sk_buff *skb)

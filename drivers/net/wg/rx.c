@@ -218,11 +218,6 @@ void wg_rx_open_job(struct sk_buff *first)
 {
 	struct wg_rx_lane *lane = wg_cb(first)->lane;
 
-	/*
-	 * The lane shares its place with cb->out, which the poll frees when
-	 * @first fails to open: it must not find the lane there.
-	 */
-	wg_cb(first)->out = NULL;
 	open_run(first);
 	/* The lane may be anywhere in its poll: this wakes it if not. */
 	local_bh_disable();
