@@ -421,6 +421,11 @@ WGWIRE=("/usr/bin/python3" -IS "$WG_REPO/selftests/tools/wgwire.py")
 # wgwire frames|msgs|order PCAP: the WireGuard messages of a capture
 # (selftests/tools/wgwire.py).
 wgwire() { "${WGWIRE[@]}" "$@"; }
+# wg_forge NS INDEX ADDR PORT --count N|--seconds S: forged data messages
+# for a live receiver index, sent from NS (selftests/tools/forge.py).
+wg_forge() {
+	ip netns exec "$1" /usr/bin/python3 -IS "$WG_REPO/selftests/tools/forge.py" "${@:2}"
+}
 
 # dp_pair NS1 NS2: namespaces (new), the veth pair, wg0 in each (listen
 # ports 10001, 10002) and each the other's peer, allowed IPs its tunnel

@@ -125,32 +125,18 @@ check "replaying the data once more after that is harmless" \
 	ip netns exec "$A" bash -c "$(declare -f replay); replay '$pcap' 4"
 check "the tunnel still works" dp_ping "$A" 10.241.0.2
 
-# forge INDEX COUNT: COUNT data messages of 1400 bytes for receiver INDEX
-# (hex, as wgwire.py prints it), counters far ahead, garbage sealed parts,
-# sent from A to B's port as one UDP GSO datagram. B's socket cuts it into
-# COUNT datagrams in one go, so they reach B's lane together and make one
-# run too big to open inline: a crypto worker opens it, and every one of
-# them, the run's first included, fails.
-forge() {
-	/usr/bin/python3 -IS - "$@" <<'PY'
-import os, socket, struct, sys
-index, count, dst = struct.pack("<I", int(sys.argv[1], 16)), int(sys.argv[2]), sys.argv[3]
-size = 1400
-msgs = b"".join(b"\x04\0\0\0" + index + struct.pack("<Q", (1 << 40) + i) +
-                os.urandom(size - 16) for i in range(count))
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_UDP, 103, size)		# UDP_SEGMENT
-s.sendto(msgs, (dst, 10002))
-print(count)
-PY
-}
+# Forged runs (selftests/tools/forge.py): 16 data messages of 1400 bytes
+# for B's index, counters far ahead, as one UDP GSO datagram. B's socket
+# cuts it, so they reach B's lane together and make one run too big to
+# open inline: a crypto worker opens it, and every one of them, the run's
+# first included, fails.
 index=$(wgwire msgs "$pcap" | awk '$4 == 4 { print $6; exit }')
 check_match "B's receiver index, from the capture ($index)" '^[0-9a-f]{8}$' "$index"
 b_dec=$(dp_stat "$B" wg0 rx_decrypt_failed)
 b_echo=$(icmp "$B" InEchos)
 for round in 1 2 3; do
 	check "round $round: 16 forged data messages for B's index in one GSO datagram" \
-		ip netns exec "$A" bash -c "$(declare -f forge); forge $index 16 $(dp_out4 2)"
+		wg_forge "$A" "$index" "$(dp_out4 2)" 10002 --count 16
 done
 sleep 1
 if is_intree; then

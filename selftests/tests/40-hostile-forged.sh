@@ -34,37 +34,13 @@ dp_capture_stop
 index=$(wgwire msgs "$pcap" | awk '$4 == 4 { print $6; exit }')
 check_match "B's receiver index, from the capture ($index)" '^[0-9a-f]{8}$' "$index"
 
-# forge INDEX SECONDS ADDR PORT: the runs, until SECONDS have passed; prints
-# how many messages were sent.
-forge() {
-	/usr/bin/python3 -IS - "$@" <<'PY'
-import os, socket, struct, sys, time
-index = struct.pack("<I", int(sys.argv[1], 16))
-secs, dst = float(sys.argv[2]), (sys.argv[3], int(sys.argv[4]))
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_UDP, 103, 1400)		# UDP_SEGMENT
-end, sent, i = time.monotonic() + secs, 0, 0
-while time.monotonic() < end:
-    i += 1
-    n = 2 + i % 15
-    # Mostly far ahead of the window, one run in three behind it.
-    base = (1 << 40) + i * 16 if i % 3 else i % 7
-    s.sendto(b"".join(b"\x04\0\0\0" + index + struct.pack("<Q", base + k) +
-                      os.urandom(1384) for k in range(n)), dst)
-    sent += n
-    time.sleep(0.002)
-print(sent)
-PY
-}
-
 stats="rx_decrypt_failed rx_replay rx_queue_full rx_expired_key"
 declare -A before
 for s in $stats; do before[$s]=$(dp_stat "$B" wg0 "$s"); done
 drops_before=$(($(dp_link_stat "$A" veth0 tx_dropped) + $(dp_link_stat "$B" veth0 rx_dropped)))
 out=$(mktemp)
 cleanup_add "rm -f '$out' '$pcap'"
-ip netns exec "$A" bash -c "$(declare -f forge); forge $index $secs $(dp_out4 2) 10002" \
-	>"$out" 2>&1 &
+wg_forge "$A" "$index" "$(dp_out4 2)" 10002 --seconds "$secs" >"$out" 2>&1 &
 fpid=$!
 cleanup_add "kill $fpid 2>/dev/null"
 check "two TCP flows A->B for $secs s under forged runs (iperf3)" \
