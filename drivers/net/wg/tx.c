@@ -156,6 +156,26 @@ static bool send_burst(struct wg_peer *peer, struct wg_live *live,
 }
 
 /*
+ * Moves the bursts at the head of the peer's queue that are sealed (or
+ * failed) to @done, in order; true if there were any.
+ */
+static bool take_done(struct wg_peer *peer, struct sk_buff_head *done)
+{
+	struct sk_buff *skb;
+	bool any = false;
+
+	spin_lock_bh(&peer->tx.lock);
+	while ((skb = skb_peek(&peer->tx)) &&
+	       wg_cb_state(skb) != WG_CB_WAITING) {
+		__skb_unlink(skb, &peer->tx);
+		__skb_queue_tail(done, skb);
+		any = true;
+	}
+	spin_unlock_bh(&peer->tx.lock);
+	return any;
+}
+
+/*
  * Sends the ready bursts at the head of the peer's queue. Whoever sealed
  * a burst calls this; if another CPU is sending already, it will see the
  * burst before it lets go.
@@ -171,15 +191,7 @@ static void flush(struct wg_peer *peer)
 	do {
 		if (test_and_set_bit(WG_PEER_TX_BUSY, &peer->flags))
 			return;
-		spin_lock_bh(&peer->tx.lock);
-		while ((skb = skb_peek(&peer->tx)) &&
-		       wg_cb_state(skb) != WG_CB_WAITING) {
-			__skb_unlink(skb, &peer->tx);
-			__skb_queue_tail(&ready, skb);
-		}
-		spin_unlock_bh(&peer->tx.lock);
-
-		if (!skb_queue_empty(&ready)) {
+		if (take_done(peer, &ready)) {
 			rcu_read_lock_bh();
 			data = false;
 			while ((skb = __skb_dequeue(&ready)))
@@ -394,14 +406,8 @@ void wg_tx_purge(struct wg_peer *peer)
 	struct sk_buff *skb;
 
 	__skb_queue_head_init(&q);
-	spin_lock_bh(&peer->tx.lock);
 	/* Only what no worker holds: the sealed ones at the head. */
-	while ((skb = skb_peek(&peer->tx)) &&
-	       wg_cb_state(skb) != WG_CB_WAITING) {
-		__skb_unlink(skb, &peer->tx);
-		__skb_queue_tail(&q, skb);
-	}
-	spin_unlock_bh(&peer->tx.lock);
+	take_done(peer, &q);
 	while ((skb = __skb_dequeue(&q)))
 		drop_burst(skb);
 }
