@@ -186,14 +186,12 @@ else
 	check_eq "each cut into data messages of 1452 (SIZE), none bad" "" \
 		"$(awk '$4 == "bad" || $5 != 1452 || $7 != 4' <<<"$big")"
 fi
-for ns in "$A" "$B"; do
-	read -r _ _ rxe _ _ _ txe _ <<<"$(dp_link_counters "$ns" wg0)"
-	n=A
-	[ "$ns" = "$B" ] && n=B
-	check_eq "$n: no rx/tx errors" "0 0" "$rxe $txe"
+for side in A B; do
+	read -r _ _ rxe _ _ _ txe _ <<<"$(dp_link_counters "${!side}" wg0)"
+	check_eq "$side: no rx/tx errors" "0 0" "$rxe $txe"
 	[ "$rxe $txe" = "0 0" ] || is_intree ||
-		diag "$n, ethtool -S wg0, non-zero:" \
-			"$(ip netns exec "$ns" ethtool -S wg0 | awk '$2 != 0' | tr -s ' \n' ' ')"
+		diag "$side, ethtool -S wg0, non-zero:" \
+			"$(ip netns exec "${!side}" ethtool -S wg0 | awk '$2 != 0' | tr -s ' \n' ' ')"
 done
 
 done_testing

@@ -157,22 +157,19 @@ static bool send_burst(struct wg_peer *peer, struct wg_live *live,
 
 /*
  * Moves the bursts at the head of the peer's queue that are sealed (or
- * failed) to @done, in order; true if there were any.
+ * failed) to the tail of @done, in order.
  */
-static bool take_done(struct wg_peer *peer, struct sk_buff_head *done)
+static void take_done(struct wg_peer *peer, struct sk_buff_head *done)
 {
 	struct sk_buff *skb;
-	bool any = false;
 
 	spin_lock_bh(&peer->tx.lock);
 	while ((skb = skb_peek(&peer->tx)) &&
 	       wg_cb_state(skb) != WG_CB_WAITING) {
 		__skb_unlink(skb, &peer->tx);
 		__skb_queue_tail(done, skb);
-		any = true;
 	}
 	spin_unlock_bh(&peer->tx.lock);
-	return any;
 }
 
 /*
@@ -191,7 +188,8 @@ static void flush(struct wg_peer *peer)
 	do {
 		if (test_and_set_bit(WG_PEER_TX_BUSY, &peer->flags))
 			return;
-		if (take_done(peer, &ready)) {
+		take_done(peer, &ready);
+		if (!skb_queue_empty(&ready)) {
 			rcu_read_lock_bh();
 			data = false;
 			while ((skb = __skb_dequeue(&ready)))
