@@ -58,9 +58,12 @@ void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
 
 void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb)
 {
-	wg_crypt_hand_off_to(wg, skb,
-			     wg_crypt_cpu_after(smp_processor_id(),
-						cpu_online_mask));
+	wg_crypt_hand_off_to(wg, skb, wg_crypt_next_cpu());
+}
+
+bool wg_crypt_behind(struct wg_device *wg, unsigned int cpu)
+{
+	return !llist_empty(&per_cpu_ptr(wg->workers, cpu)->jobs);
 }
 
 int wg_crypt_init(struct wg_device *wg)

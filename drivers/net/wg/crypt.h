@@ -26,6 +26,15 @@ static inline unsigned int wg_crypt_cpu_after(unsigned int cpu,
 	return next < nr_cpu_ids ? next : cpumask_first(online);
 }
 
+/* The next online CPU after this one, whose worker hand_off() uses. */
+static inline unsigned int wg_crypt_next_cpu(void)
+{
+	return wg_crypt_cpu_after(smp_processor_id(), cpu_online_mask);
+}
+
+/* Whether jobs wait for the worker of @cpu that it has not started. */
+bool wg_crypt_behind(struct wg_device *wg, unsigned int cpu);
+
 /* Hands @skb (its cb's kind says what to do) to the worker of @cpu. */
 void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
 			  unsigned int cpu);

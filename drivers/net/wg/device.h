@@ -28,19 +28,20 @@
 
 /*
  * One receive lane per CPU: datagrams that arrived on that CPU, in arrival
- * order, wait in @in; the lane's NAPI poll moves them to @pending, opens
- * small batches itself or hands large ones to a worker, and delivers the
- * opened ones from the head of @pending, in order, to GRO (rx.c). The poll
- * may run on any CPU (a worker that finishes a batch schedules it), but
- * only on one at a time.
+ * order, wait in @in; the take poll (on that CPU) moves them to @pending,
+ * opens small batches itself or hands large ones to a worker; the deliver
+ * poll hands the opened ones from the head of @pending, in order, to GRO
+ * (rx.c). Whoever opens a batch schedules the deliver poll: it may run on
+ * any CPU, but on one at a time.
  */
 struct wg_rx_lane {
 	struct ptr_ring in;		/* producers: encap_rcv on this CPU */
-	struct sk_buff_head pending;	/* the poll's alone */
-	struct wg_session *delivering;	/* the poll's: the run at the head */
-	struct napi_struct napi;
+	struct sk_buff_head pending;	/* take appends, deliver takes the head */
+	struct wg_session *delivering;	/* deliver's: the run at the head */
+	struct napi_struct take;	/* this CPU's arrivals into runs */
+	struct napi_struct deliver;	/* wherever the head was opened */
 	struct wg_device *wg;
-	bool stopped;			/* wg_rx_stop() disabled the poll */
+	bool stopped;			/* wg_rx_stop() disabled the polls */
 };
 
 /* One per CPU: sealing and opening jobs (skbs, see cb.h; crypt.c). */

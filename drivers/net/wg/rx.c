@@ -4,21 +4,27 @@
  *
  * wg_rx_datagram(), the sockets' encap_rcv, checks a datagram's shape in
  * the receive softirq. Handshake messages go to handshake.c; a data
- * message waits in this CPU's lane and the lane's NAPI poll is scheduled
+ * message waits in this CPU's lane and the lane's take poll is scheduled
  * (it runs at the end of this softirq round, after the datagrams that
  * arrived with this one).
  *
- * The lane poll takes everything that waits, in arrival order, and cuts
- * it into runs: consecutive datagrams of one session, found with one
- * lookup and holding one reference. A small run is opened by the poll
- * itself; a large one by a worker on another CPU, which decrypts each
- * message straight into place (or into a fresh buffer, when the datagram
- * is not ours to write) and wakes the lane when the run is done.
+ * A lane has two NAPI polls. The take poll, on the lane's CPU, takes what
+ * waits, in arrival order, and cuts it into runs: consecutive datagrams
+ * of one session, found with one lookup and holding one reference. A
+ * small run is opened by the take poll itself; a large one by the worker
+ * of the next CPU, which decrypts each message straight into place (or
+ * into a fresh buffer, when the datagram is not ours to write). When that
+ * worker is behind (jobs wait that it has not started), the take poll
+ * opens the run itself instead: the two CPUs then share the opening,
+ * rather than one idling while the other has a queue.
  *
- * Delivery, from the head of the lane only, so in arrival order: the
- * replay window (locked once per stretch of a run), then the session's
- * confirmation, the endpoint, timers and counters, once per stretch;
- * then each inner packet's checks, and GRO.
+ * Whoever opens a run wakes the deliver poll, which so runs where the
+ * packets were just decrypted: for a stream, on the worker's CPU, while
+ * the lane's CPU (on a software path, the sender's sealer) takes the next
+ * datagrams. It delivers from the head of the lane only, so in arrival
+ * order: the replay window (locked once per stretch of a run), then the
+ * session's confirmation, the endpoint, timers and counters, once per
+ * stretch; then each inner packet's checks, and GRO.
  */
 
 #include <linux/ip.h>
@@ -84,7 +90,7 @@ static void to_lane(struct wg_device *wg, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	napi_schedule(&lane->napi);
+	napi_schedule(&lane->take);
 }
 
 static const unsigned int handshake_size[] = {
@@ -219,21 +225,32 @@ void wg_rx_open_job(struct sk_buff *first)
 	struct wg_rx_lane *lane = wg_cb(first)->lane;
 
 	open_run(first);
-	/* The lane may be anywhere in its poll: this wakes it if not. */
+	/*
+	 * Delivery wherever it is (it may be at work already, or about to
+	 * stop short of this run), else here, next to the opened packets.
+	 */
 	local_bh_disable();
-	napi_schedule(&lane->napi);
+	napi_schedule(&lane->deliver);
 	local_bh_enable();
 }
 
-/* The poll: taking what arrived. */
+/* The take poll. */
 
-static void start_run(struct wg_rx_lane *lane, struct sk_buff *first,
+/* @run, a whole run, joins the lane; then it is opened or handed out. */
+static void start_run(struct wg_rx_lane *lane, struct sk_buff_head *run,
 		      unsigned int bytes)
 {
+	struct sk_buff *first = skb_peek(run);
 	struct wg_cb *cb = wg_cb(first);
 
-	if (bytes <= RUN_INLINE_MAX) {
+	spin_lock(&lane->pending.lock);
+	skb_queue_splice_tail_init(run, &lane->pending);
+	spin_unlock(&lane->pending.lock);
+	/* Small, or the next CPU's worker is behind: opened right here. */
+	if (bytes <= RUN_INLINE_MAX ||
+	    wg_crypt_behind(lane->wg, wg_crypt_next_cpu())) {
 		open_run(first);
+		napi_schedule(&lane->deliver);
 		return;
 	}
 	cb->kind = WG_JOB_OPEN;
@@ -241,21 +258,26 @@ static void start_run(struct wg_rx_lane *lane, struct sk_buff *first,
 	wg_crypt_hand_off(lane->wg, first);
 }
 
-static void take_arrivals(struct wg_rx_lane *lane)
+/* Takes up to @budget datagrams; returns how many. */
+static int take_arrivals(struct wg_rx_lane *lane, int budget)
 {
 	struct wg_device *wg = lane->wg;
 	struct sk_buff *skb, *first = NULL;
 	struct wg_session *s = NULL;
+	struct sk_buff_head run;
 	unsigned int bytes = 0;
 	struct wg_index *entry;
 	struct wg_msg_data *msg;
+	int taken = 0;
 
+	__skb_queue_head_init(&run);
 	rcu_read_lock_bh();
-	while ((skb = __ptr_ring_consume(&lane->in))) {
+	while (taken < budget && (skb = __ptr_ring_consume(&lane->in))) {
+		++taken;
 		msg = (struct wg_msg_data *)skb->data;
 		if (!s || msg->receiver != s->index.id) {
 			if (first)
-				start_run(lane, first, bytes);
+				start_run(lane, &run, bytes);
 			first = NULL;
 			s = NULL;
 			bytes = 0;
@@ -290,14 +312,25 @@ static void take_arrivals(struct wg_rx_lane *lane)
 		}
 		++wg_cb(first)->count;
 		bytes += skb->len;
-		__skb_queue_tail(&lane->pending, skb);
+		__skb_queue_tail(&run, skb);
 	}
 	if (first)
-		start_run(lane, first, bytes);
+		start_run(lane, &run, bytes);
 	rcu_read_unlock_bh();
+	return taken;
 }
 
-/* The poll: delivering. */
+static int take_poll(struct napi_struct *napi, int budget)
+{
+	struct wg_rx_lane *lane = container_of(napi, struct wg_rx_lane, take);
+	int taken = take_arrivals(lane, budget);
+
+	if (taken < budget)
+		napi_complete_done(napi, taken);
+	return taken;
+}
+
+/* The deliver poll. */
 
 /*
  * The inner packet's real length, or 0 if it is not well-formed IP. Its
@@ -373,7 +406,7 @@ static void deliver_packet(struct wg_rx_lane *lane, struct wg_peer *peer,
 		goto drop;
 	}
 	skb_probe_transport_header(skb);
-	napi_gro_receive(&lane->napi, skb);
+	napi_gro_receive(&lane->deliver, skb);
 	return;
 
 drop:
@@ -490,19 +523,27 @@ static void deliver_stretch(struct wg_rx_lane *lane, struct wg_session *s,
 	}
 }
 
-static int lane_poll(struct napi_struct *napi, int budget)
+static int deliver_poll(struct napi_struct *napi, int budget)
 {
-	struct wg_rx_lane *lane = container_of(napi, struct wg_rx_lane, napi);
-	struct sk_buff_head stretch;
+	struct wg_rx_lane *lane = container_of(napi, struct wg_rx_lane, deliver);
+	struct sk_buff_head ready, stretch;
 	struct sk_buff *skb;
 	int done = 0;
 
-	take_arrivals(lane);
+	/* The opened datagrams at the head, in order. */
+	__skb_queue_head_init(&ready);
+	spin_lock(&lane->pending.lock);
+	while (done < budget && (skb = skb_peek(&lane->pending)) &&
+	       wg_cb_state(skb) != WG_CB_WAITING) {
+		__skb_unlink(skb, &lane->pending);
+		__skb_queue_tail(&ready, skb);
+		++done;
+	}
+	spin_unlock(&lane->pending.lock);
 
 	__skb_queue_head_init(&stretch);
 	rcu_read_lock_bh();
-	while (done < budget && (skb = skb_peek(&lane->pending)) &&
-	       wg_cb_state(skb) != WG_CB_WAITING) {
+	while ((skb = __skb_dequeue(&ready))) {
 		struct wg_cb *cb = wg_cb(skb);
 
 		if (cb->session) {
@@ -513,9 +554,7 @@ static int lane_poll(struct napi_struct *napi, int budget)
 			lane->delivering = cb->session;
 			cb->session = NULL;
 		}
-		__skb_unlink(skb, &lane->pending);
 		__skb_queue_tail(&stretch, skb);
-		++done;
 	}
 	if (!skb_queue_empty(&stretch))
 		deliver_stretch(lane, lane->delivering, &stretch);
@@ -541,8 +580,10 @@ int wg_rx_init(struct wg_device *wg)
 			goto err;
 		skb_queue_head_init(&lane->pending);
 		lane->wg = wg;
-		netif_napi_add(wg->dev, &lane->napi, lane_poll);
-		napi_enable(&lane->napi);
+		netif_napi_add(wg->dev, &lane->take, take_poll);
+		netif_napi_add(wg->dev, &lane->deliver, deliver_poll);
+		napi_enable(&lane->take);
+		napi_enable(&lane->deliver);
 	}
 	return 0;
 
@@ -580,7 +621,8 @@ void wg_rx_stop(struct wg_device *wg)
 		struct wg_rx_lane *lane = per_cpu_ptr(wg->lanes, cpu);
 
 		if (lane->wg && !lane->stopped) {
-			napi_disable(&lane->napi);
+			napi_disable(&lane->take);
+			napi_disable(&lane->deliver);
 			lane->stopped = true;
 		}
 	}
@@ -599,7 +641,8 @@ void wg_rx_destroy(struct wg_device *wg)
 
 		if (!lane->wg)
 			continue;
-		__netif_napi_del(&lane->napi);
+		__netif_napi_del(&lane->take);
+		__netif_napi_del(&lane->deliver);
 		drop_pending(&lane->pending);
 		wg_session_put(lane->delivering);
 		ptr_ring_cleanup(&lane->in, free_datagram);
