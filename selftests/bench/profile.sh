@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Where one TCP flow's CPU time goes, modules included (a guest script).
+# perf's cpu-clock samples land almost all in the idle loop under QEMU's
+# software emulation, but the timer tick's profiler (boot with profile=2)
+# sees busy CPUs; it counts only the kernel's own text, so a kprobe on
+# do_profile_hits(), which it calls with the interrupted address, records
+# every tick's address and CPU into the trace buffer, and this script
+# resolves them with /proc/kallsyms. Ticks in user mode are not recorded.
+#
+#   selftests/vm/run.sh --kernel 6.1.0-57-amd64 --append profile=2 \
+#       --module build/6.1.0-57-amd64/drivers/net/wg/wireguard.ko \
+#       -- selftests/bench/profile.sh
+#
+# WG_PROFILE_MODULE=in-tree profiles the kernel's own driver instead,
+# WG_PROFILE_FLOWS (1) iperf3's flows, WG_PROFILE_SECS (8) the sampled
+# seconds, WG_PROFILE_TOP (40) the symbols listed. The path is loopback:
+# both devices made in one namespace, whose sockets talk over 127.0.0.1,
+# then moved to two others (as data.sh's "loop").
+
+set -u
+export LC_ALL=C
+MODULE=${WG_PROFILE_MODULE:-ours}
+FLOWS=${WG_PROFILE_FLOWS:-1}
+SECS=${WG_PROFILE_SECS:-8}
+TOP=${WG_PROFILE_TOP:-40}
+A=prof-a B=prof-b S=prof-s
+T=/sys/kernel/tracing
+TMP=$(mktemp -d "${WG_SCRATCH:-/tmp}/profile.XXXXXX")
+
+die() { echo "profile: $*" >&2; exit 1; }
+
+grep -qw 'profile=2' /proc/cmdline || die "boot with --append profile=2"
+grep -qw do_profile_hits.constprop.0 /proc/kallsyms && PROBE=do_profile_hits.constprop.0 ||
+	PROBE=do_profile_hits
+[ -d $T/events ] || mount -t tracefs none $T || die "no tracefs"
+
+rmmod wireguard 2>/dev/null
+if [ "$MODULE" = in-tree ]; then
+	modprobe --ignore-install wireguard
+else
+	insmod "$WG_MODULE"
+fi || die "cannot load $MODULE"
+
+KA=$(wg genkey) KB=$(wg genkey)
+PA=$(wg pubkey <<<"$KA") PB=$(wg pubkey <<<"$KB")
+for n in $S $A $B; do
+	ip netns del "$n" 2>/dev/null
+	if ! ip netns add "$n" || ! ip -n "$n" link set lo up; then
+		die "netns $n"
+	fi
+done
+conf() {
+	ip netns exec $S wg set "$1" private-key <(echo "$2") listen-port "$3" \
+		peer "$4" allowed-ips "$5/32" endpoint "127.0.0.1:$6"
+}
+tunnel() {
+	ip -n $S link add wg1 type wireguard && ip -n $S link add wg2 type wireguard &&
+		conf wg1 "$KA" 51001 "$PB" 10.77.0.2 51002 &&
+		conf wg2 "$KB" 51002 "$PA" 10.77.0.1 51001 &&
+		ip -n $S link set wg1 netns $A && ip -n $A link set wg1 name wg0 &&
+		ip -n $S link set wg2 netns $B && ip -n $B link set wg2 name wg0 &&
+		ip -n $A addr add 10.77.0.1/24 dev wg0 &&
+		ip -n $B addr add 10.77.0.2/24 dev wg0 &&
+		ip -n $A link set wg0 up && ip -n $B link set wg0 up &&
+		ip netns exec $A ping -q -c 2 -W 2 10.77.0.2 >/dev/null
+}
+tunnel || die "no tunnel"
+
+# The probe's first argument is the interrupted address.
+echo "p:wgprof $PROBE pc=%di:x64" >$T/kprobe_events || die "kprobe on $PROBE"
+echo 65536 >$T/buffer_size_kb
+ip netns exec $B iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+sleep 0.5
+ip netns exec $A iperf3 -c 10.77.0.2 -p 5201 -t $((SECS + 4)) -P "$FLOWS" -J \
+	>"$TMP/iperf.json" 2>&1 &
+client=$!
+sleep 2
+echo >$T/trace
+echo 1 >$T/events/kprobes/wgprof/enable
+sleep "$SECS"
+echo 0 >$T/events/kprobes/wgprof/enable
+wait $client
+echo "# $MODULE, $FLOWS flow(s): $(jq -r '.end.sum_received.bits_per_second / 1e6' \
+	"$TMP/iperf.json") Mbit/s"
+sed -nE 's/^ *(.*)-[0-9]+ +\[([0-9]+)\].* pc=(0x[0-9a-f]+).*/\1 \2 \3/p' $T/trace >"$TMP/ticks"
+echo >$T/kprobe_events
+awk '$2 ~ /^[tT]$/' /proc/kallsyms | sort >"$TMP/syms"
+for n in $S $A $B; do ip netns del "$n"; done
+
+python3 - "$TMP/syms" "$TMP/ticks" "$TOP" <<'EOF'
+import bisect, collections, re, sys
+
+syms = []
+for line in open(sys.argv[1]):
+    f = line.split()
+    syms.append((int(f[0], 16), f[2], f[3].strip('[]') if len(f) > 3 else 'kernel'))
+syms.sort()
+addrs = [s[0] for s in syms]
+by_sym, by_mod, by_task = collections.Counter(), collections.Counter(), collections.Counter()
+n = 0
+for line in open(sys.argv[2]):
+    f = line.split()
+    if len(f) < 3:
+        continue
+    task, cpu, pc = re.sub(r'[:/].*', '', ' '.join(f[:-2])), int(f[-2]), int(f[-1], 16)
+    i = bisect.bisect_right(addrs, pc) - 1
+    sym, mod = (syms[i][1], syms[i][2]) if i >= 0 else ('?', '?')
+    n += 1
+    by_sym[(sym, mod)] += 1
+    by_mod[mod] += 1
+    by_task[('cpu%d' % cpu, task)] += 1
+if not n:
+    sys.exit('profile: no ticks recorded')
+print('# %d ticks; by module:' % n)
+for m, c in by_mod.most_common():
+    print('%6.1f%%  %s' % (100.0 * c / n, m))
+print('# by CPU and task (kernel mode only; <idle> is the idle loop):')
+for (cpu, task), c in sorted(by_task.items()):
+    if c * 200 >= n:
+        print('%6.1f%%  %s %s' % (100.0 * c / n, cpu, task))
+print('# by symbol:')
+for (sym, mod), c in by_sym.most_common(int(sys.argv[3])):
+    print('%6.1f%%  %s%s' % (100.0 * c / n, sym, '' if mod == 'kernel' else ' [%s]' % mod))
+EOF
+rm -rf "$TMP"
