@@ -201,9 +201,9 @@ static void wg_destruct(struct net_device *dev)
 	mutex_unlock(&wg->conf_lock);
 	/*
 	 * Handshake work holds peers; the workers hold bursts and runs. A
-	 * lane's poll hands runs to the workers, and an opened run wakes its
-	 * lane: the polls stop first, then the workers are drained, then the
-	 * lanes go with what they still hold.
+	 * lane's take poll hands runs to the workers, and an opened run wakes
+	 * its deliver poll: the polls stop first, then the workers are
+	 * drained, then the lanes go with what they still hold.
 	 */
 	wg_handshake_destroy(wg);
 	wg_rx_stop(wg);

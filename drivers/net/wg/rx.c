@@ -50,10 +50,10 @@
 #include "timers.h"
 #include "tx.h"
 
-/* Datagrams a lane holds before the poll takes them. */
+/* Datagrams a lane holds before the take poll takes them. */
 #define LANE_DEPTH		1024
 /*
- * A run of up to this many bytes is opened by the poll itself: handing
+ * A run of up to this many bytes is opened by the take poll itself: handing
  * it to another CPU would cost more than it saves.
  */
 #define RUN_INLINE_MAX		4096
@@ -204,7 +204,7 @@ copy:
 
 /*
  * Opens the run that starts at @first. @first goes last: until it is
- * done, the poll delivers nothing of the run, so the others stay linked
+ * done, delivery takes nothing of the run, so the others stay linked
  * where they are and the session (whose reference @first holds) stays.
  */
 static void open_run(struct sk_buff *first)

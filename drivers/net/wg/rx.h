@@ -20,7 +20,7 @@ void wg_rx_open_job(struct sk_buff *skb);
 
 int wg_rx_init(struct wg_device *wg);
 /*
- * Stops every lane's poll for good, so that no run is handed to a crypto
+ * Stops every lane's polls for good, so that no run is handed to a crypto
  * worker any more: before the workers are drained and freed.
  */
 void wg_rx_stop(struct wg_device *wg);
