@@ -74,4 +74,25 @@ static inline enum wg_cb_state wg_cb_state(struct sk_buff *skb)
 	return smp_load_acquire(&wg_cb(skb)->state);
 }
 
+/*
+ * Moves the skbs at the head of @q that are sealed or opened (or failed),
+ * at most @max, to the tail of @to, in order; returns how many. The
+ * caller holds @q's lock: the serial stage takes only a finished head.
+ */
+static inline unsigned int wg_cb_take_finished(struct sk_buff_head *q,
+					       struct sk_buff_head *to,
+					       unsigned int max)
+{
+	struct sk_buff *skb;
+	unsigned int n = 0;
+
+	while (n < max && (skb = skb_peek(q)) &&
+	       wg_cb_state(skb) != WG_CB_WAITING) {
+		__skb_unlink(skb, q);
+		__skb_queue_tail(to, skb);
+		++n;
+	}
+	return n;
+}
+
 #endif /* _WG_CB_H */

@@ -56,11 +56,6 @@ void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
 		queue_work_on(cpu, wg->wq, &w->work);
 }
 
-void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb)
-{
-	wg_crypt_hand_off_to(wg, skb, wg_crypt_next_cpu());
-}
-
 bool wg_crypt_behind(struct wg_device *wg, unsigned int cpu)
 {
 	return !llist_empty(&per_cpu_ptr(wg->workers, cpu)->jobs);

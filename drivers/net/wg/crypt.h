@@ -26,7 +26,7 @@ static inline unsigned int wg_crypt_cpu_after(unsigned int cpu,
 	return next < nr_cpu_ids ? next : cpumask_first(online);
 }
 
-/* The next online CPU after this one, whose worker hand_off() uses. */
+/* The next online CPU after this one, the default for a hand-off. */
 static inline unsigned int wg_crypt_next_cpu(void)
 {
 	return wg_crypt_cpu_after(smp_processor_id(), cpu_online_mask);
@@ -38,7 +38,5 @@ bool wg_crypt_behind(struct wg_device *wg, unsigned int cpu);
 /* Hands @skb (its cb's kind says what to do) to the worker of @cpu. */
 void wg_crypt_hand_off_to(struct wg_device *wg, struct sk_buff *skb,
 			  unsigned int cpu);
-/* The same, to the worker of the next online CPU after this one. */
-void wg_crypt_hand_off(struct wg_device *wg, struct sk_buff *skb);
 
 #endif /* _WG_CRYPT_H */

@@ -241,21 +241,21 @@ static void start_run(struct wg_rx_lane *lane, struct sk_buff_head *run,
 		      unsigned int bytes)
 {
 	struct sk_buff *first = skb_peek(run);
+	unsigned int cpu = wg_crypt_next_cpu();
 	struct wg_cb *cb = wg_cb(first);
 
 	spin_lock(&lane->pending.lock);
 	skb_queue_splice_tail_init(run, &lane->pending);
 	spin_unlock(&lane->pending.lock);
 	/* Small, or the next CPU's worker is behind: opened right here. */
-	if (bytes <= RUN_INLINE_MAX ||
-	    wg_crypt_behind(lane->wg, wg_crypt_next_cpu())) {
+	if (bytes <= RUN_INLINE_MAX || wg_crypt_behind(lane->wg, cpu)) {
 		open_run(first);
 		napi_schedule(&lane->deliver);
 		return;
 	}
 	cb->kind = WG_JOB_OPEN;
 	cb->lane = lane;
-	wg_crypt_hand_off(lane->wg, first);
+	wg_crypt_hand_off_to(lane->wg, first, cpu);
 }
 
 /* Takes up to @budget datagrams; returns how many. */
@@ -528,17 +528,12 @@ static int deliver_poll(struct napi_struct *napi, int budget)
 	struct wg_rx_lane *lane = container_of(napi, struct wg_rx_lane, deliver);
 	struct sk_buff_head ready, stretch;
 	struct sk_buff *skb;
-	int done = 0;
+	int done;
 
 	/* The opened datagrams at the head, in order. */
 	__skb_queue_head_init(&ready);
 	spin_lock(&lane->pending.lock);
-	while (done < budget && (skb = skb_peek(&lane->pending)) &&
-	       wg_cb_state(skb) != WG_CB_WAITING) {
-		__skb_unlink(skb, &lane->pending);
-		__skb_queue_tail(&ready, skb);
-		++done;
-	}
+	done = wg_cb_take_finished(&lane->pending, &ready, budget);
 	spin_unlock(&lane->pending.lock);
 
 	__skb_queue_head_init(&stretch);

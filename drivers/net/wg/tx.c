@@ -161,14 +161,8 @@ static bool send_burst(struct wg_peer *peer, struct wg_live *live,
  */
 static void take_done(struct wg_peer *peer, struct sk_buff_head *done)
 {
-	struct sk_buff *skb;
-
 	spin_lock_bh(&peer->tx.lock);
-	while ((skb = skb_peek(&peer->tx)) &&
-	       wg_cb_state(skb) != WG_CB_WAITING) {
-		__skb_unlink(skb, &peer->tx);
-		__skb_queue_tail(done, skb);
-	}
+	wg_cb_take_finished(&peer->tx, done, UINT_MAX);
 	spin_unlock_bh(&peer->tx.lock);
 }
 
