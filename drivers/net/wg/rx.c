@@ -360,6 +360,22 @@ static unsigned int inner_length(struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * A datagram cut out of a UDP GSO one at our socket keeps only its outer
+ * headers in a small head, and opening pulled those off: the head is
+ * empty. Its room is handed back as tailroom, so that the inner headers
+ * are pulled into it rather than into a new head. The outer headers have
+ * been read by now (the peer's endpoint, the DS field).
+ */
+static void reuse_empty_head(struct sk_buff *skb)
+{
+	if (skb_headlen(skb) || skb_headroom(skb) <= NET_SKB_PAD ||
+	    skb_header_cloned(skb))
+		return;
+	skb->data = skb->head + NET_SKB_PAD;
+	skb_reset_tail_pointer(skb);
+}
+
 /* Checks one inner packet and hands it to GRO, or drops it. */
 static void deliver_packet(struct wg_rx_lane *lane, struct wg_peer *peer,
 			   struct sk_buff *skb, u8 outer_ds)
@@ -370,6 +386,7 @@ static void deliver_packet(struct wg_rx_lane *lane, struct wg_peer *peer,
 	unsigned int len;
 
 	/* What leaves the tunnel starts a new life. */
+	reuse_empty_head(skb);
 	skb->dev = wg->dev;
 	skb->mark = 0;
 	skb->pkt_type = PACKET_HOST;
