@@ -32,8 +32,15 @@ TMP=$(mktemp -d "${WG_SCRATCH:-/tmp}/profile.XXXXXX")
 die() { echo "profile: $*" >&2; exit 1; }
 
 grep -qw 'profile=2' /proc/cmdline || die "boot with --append profile=2"
-grep -qw do_profile_hits.constprop.0 /proc/kallsyms && PROBE=do_profile_hits.constprop.0 ||
-	PROBE=do_profile_hits
+# The interrupted address: 6.1's do_profile_hits() lost its type argument
+# to constant propagation; 6.12 has only profile_hits(type, pc, n).
+if grep -qw do_profile_hits.constprop.0 /proc/kallsyms; then
+	PROBE="do_profile_hits.constprop.0 pc=%di:x64"
+elif grep -qw do_profile_hits /proc/kallsyms; then
+	PROBE="do_profile_hits pc=%si:x64"
+else
+	PROBE="profile_hits pc=%si:x64"
+fi
 [ -d $T/events ] || mount -t tracefs none $T || die "no tracefs"
 
 rmmod wireguard 2>/dev/null
@@ -69,7 +76,7 @@ tunnel() {
 tunnel || die "no tunnel"
 
 # The probe's first argument is the interrupted address.
-echo "p:wgprof $PROBE pc=%di:x64" >$T/kprobe_events || die "kprobe on $PROBE"
+echo "p:wgprof $PROBE" >$T/kprobe_events || die "kprobe: $PROBE"
 echo 65536 >$T/buffer_size_kb
 ip netns exec $B iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 sleep 0.5
