@@ -5,9 +5,10 @@
 # perf's cpu-clock samples land almost all in the idle loop under QEMU's
 # software emulation, but the timer tick's profiler (boot with profile=2)
 # sees busy CPUs; it counts only the kernel's own text, so a kprobe on
-# do_profile_hits(), which it calls with the interrupted address, records
-# every tick's address and CPU into the trace buffer, and this script
-# resolves them with /proc/kallsyms. Ticks in user mode are not recorded.
+# do_profile_hits() (6.12: profile_hits()), which it calls with the
+# interrupted address, records every tick's address and CPU into the
+# trace buffer, and this script resolves them with /proc/kallsyms. Ticks
+# in user mode are not recorded.
 #
 #   selftests/vm/run.sh --kernel 6.1.0-57-amd64 --append profile=2 \
 #       --module build/6.1.0-57-amd64/drivers/net/wg/wireguard.ko \
@@ -75,7 +76,7 @@ tunnel() {
 }
 tunnel || die "no tunnel"
 
-# The probe's first argument is the interrupted address.
+# pc, the interrupted address, is the probe's one argument (see PROBE).
 echo "p:wgprof $PROBE" >$T/kprobe_events || die "kprobe: $PROBE"
 echo 65536 >$T/buffer_size_kb
 ip netns exec $B iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
