@@ -31,7 +31,9 @@
 #   WG_BENCH_MEM, WG_BENCH_TIMEOUT   the VM's memory and time limit
 #   data.sh:  WG_BENCH_PATHS ("veth loop"), WG_BENCH_METRICS ("tcp1 tcp4
 #             udp64 ping"), WG_BENCH_SECS (10), WG_BENCH_REPS (2 runs per
-#             module: ours, in-tree, in-tree, ours)
+#             module: ours, in-tree, in-tree, ours), WG_BENCH_AGAINST
+#             (another build of ours in the in-tree driver's place, a path
+#             in the repository with KVER for the kernel's version)
 #   scale.sh: WG_BENCH_PEERS (100000), WG_BENCH_DEL_PEERS (10000),
 #             WG_BENCH_STEPS ("delete config"), WG_BENCH_DEL_CASES ("up-idle
 #             down-idle up-hs down-hs"), WG_BENCH_DEL_TIMEOUT (600 s),

@@ -211,6 +211,9 @@ measure() {
 
 say "kernel $(uname -r), $(nproc) CPUs; paths: $PATHS; metrics: $METRICS;" \
 	"${SECS}s each, $REPS runs per module"
+if other=$(against); then
+	say "in-tree stands for $other (WG_BENCH_AGAINST)"
+fi
 mapfile -t runs < <(order "$REPS" ours in-tree)
 for path in $PATHS; do
 	case $path in veth|loop) ;; *) die "unknown path $path (veth loop)" ;; esac

@@ -55,20 +55,37 @@ mod_unload() {
 	return 1
 }
 
+# WG_BENCH_AGAINST: another build of ours (a path in the repository, KVER
+# standing for the kernel's version) measured in the in-tree driver's
+# place, for an A/B of two builds; the figures are still labelled in-tree.
+against() {
+	[ -n "${WG_BENCH_AGAINST:-}" ] || return 1
+	echo "$WG_REPO/${WG_BENCH_AGAINST//KVER/$(uname -r)}"
+}
+
 # mod_load ours|in-tree: that module loaded (the other unloaded first).
+MOD_LOADED=
 mod_load() {
-	[ "$(mod_which)" = "$1" ] && return 0
+	local other
+	[ "$MOD_LOADED" = "$1" ] && [ "$(mod_which)" != none ] && return 0
 	mod_unload || die "cannot unload $(mod_which) wireguard"
+	MOD_LOADED=
 	case $1 in
 	ours)
 		[[ ${WG_MODULE:-} == /* ]] || die "no module of ours (run.sh --module)"
 		insmod "$WG_MODULE" || die "insmod $WG_MODULE failed"
 		;;
 	in-tree)
+		if other=$(against); then
+			insmod "$other" || die "insmod $other failed"
+			MOD_LOADED=$1
+			return 0
+		fi
 		modprobe --ignore-install wireguard || die "modprobe of the in-tree wireguard failed"
 		;;
 	esac
 	[ "$(mod_which)" = "$1" ] || die "loaded $(mod_which), wanted $1"
+	MOD_LOADED=$1
 }
 
 # conf_idle FILE N: an [Interface] and N peers with random keys.

@@ -16,9 +16,11 @@
 #
 # WG_PROFILE_MODULE=in-tree profiles the kernel's own driver instead,
 # WG_PROFILE_FLOWS (1) iperf3's flows, WG_PROFILE_SECS (8) the sampled
-# seconds, WG_PROFILE_TOP (40) the symbols listed. The path is loopback:
-# both devices made in one namespace, whose sockets talk over 127.0.0.1,
-# then moved to two others (as data.sh's "loop").
+# seconds, WG_PROFILE_TOP (40) the symbols listed. WG_PROFILE_LOAD=udp64
+# sends 64-byte UDP datagrams (selftests/tools/udprate.c) instead of TCP.
+# WG_PROFILE_PATH (loop) is as data.sh's: "loop", both devices made in
+# one namespace, whose sockets talk over 127.0.0.1, then moved to two
+# others; or "veth", a veth pair between the two namespaces.
 
 set -u
 export LC_ALL=C
@@ -26,6 +28,8 @@ MODULE=${WG_PROFILE_MODULE:-ours}
 FLOWS=${WG_PROFILE_FLOWS:-1}
 SECS=${WG_PROFILE_SECS:-8}
 TOP=${WG_PROFILE_TOP:-40}
+LOAD=${WG_PROFILE_LOAD:-tcp}
+WGPATH=${WG_PROFILE_PATH:-loop}
 A=prof-a B=prof-b S=prof-s
 T=/sys/kernel/tracing
 TMP=$(mktemp -d "${WG_SCRATCH:-/tmp}/profile.XXXXXX")
@@ -59,16 +63,33 @@ for n in $S $A $B; do
 		die "netns $n"
 	fi
 done
+# conf NS DEV KEY PORT PEER PEER-ADDR ENDPOINT
 conf() {
-	ip netns exec $S wg set "$1" private-key <(echo "$2") listen-port "$3" \
-		peer "$4" allowed-ips "$5/32" endpoint "127.0.0.1:$6"
+	ip netns exec "$1" wg set "$2" private-key <(echo "$3") listen-port "$4" \
+		peer "$5" allowed-ips "$6/32" endpoint "$7"
+}
+devices_loop() {
+	ip -n $S link add wg1 type wireguard && ip -n $S link add wg2 type wireguard &&
+		conf $S wg1 "$KA" 51001 "$PB" 10.77.0.2 127.0.0.1:51002 &&
+		conf $S wg2 "$KB" 51002 "$PA" 10.77.0.1 127.0.0.1:51001 &&
+		ip -n $S link set wg1 netns $A && ip -n $A link set wg1 name wg0 &&
+		ip -n $S link set wg2 netns $B && ip -n $B link set wg2 name wg0
+}
+devices_veth() {
+	ip -n $A link add veth0 type veth peer name veth0 netns $B &&
+		ip -n $A addr add 192.168.77.1/24 dev veth0 &&
+		ip -n $B addr add 192.168.77.2/24 dev veth0 &&
+		ip -n $A link set veth0 up && ip -n $B link set veth0 up &&
+		ip -n $A link add wg0 type wireguard && ip -n $B link add wg0 type wireguard &&
+		conf $A wg0 "$KA" 51001 "$PB" 10.77.0.2 192.168.77.2:51002 &&
+		conf $B wg0 "$KB" 51002 "$PA" 10.77.0.1 192.168.77.1:51001
 }
 tunnel() {
-	ip -n $S link add wg1 type wireguard && ip -n $S link add wg2 type wireguard &&
-		conf wg1 "$KA" 51001 "$PB" 10.77.0.2 51002 &&
-		conf wg2 "$KB" 51002 "$PA" 10.77.0.1 51001 &&
-		ip -n $S link set wg1 netns $A && ip -n $A link set wg1 name wg0 &&
-		ip -n $S link set wg2 netns $B && ip -n $B link set wg2 name wg0 &&
+	case $WGPATH in
+	loop) devices_loop ;;
+	veth) devices_veth ;;
+	*) die "WG_PROFILE_PATH: loop or veth" ;;
+	esac &&
 		ip -n $A addr add 10.77.0.1/24 dev wg0 &&
 		ip -n $B addr add 10.77.0.2/24 dev wg0 &&
 		ip -n $A link set wg0 up && ip -n $B link set wg0 up &&
@@ -79,19 +100,36 @@ tunnel || die "no tunnel"
 # pc, the interrupted address, is the probe's one argument (see PROBE).
 echo "p:wgprof $PROBE" >$T/kprobe_events || die "kprobe: $PROBE"
 echo 65536 >$T/buffer_size_kb
-ip netns exec $B iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
-sleep 0.5
-ip netns exec $A iperf3 -c 10.77.0.2 -p 5201 -t $((SECS + 4)) -P "$FLOWS" -J \
-	>"$TMP/iperf.json" 2>&1 &
-client=$!
+case $LOAD in
+tcp)
+	ip netns exec $B iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	sleep 0.5
+	ip netns exec $A iperf3 -c 10.77.0.2 -p 5201 -t $((SECS + 4)) -P "$FLOWS" -J \
+		>"$TMP/load.out" 2>&1 &
+	;;
+udp64)
+	gcc -O2 -o "$TMP/udprate" "$WG_REPO/selftests/tools/udprate.c" || die "udprate"
+	ip netns exec $B "$TMP/udprate" recv 5300 --idle 2 --max $((SECS + 30)) \
+		>"$TMP/load.out" 2>&1 &
+	sleep 0.5
+	ip netns exec $A "$TMP/udprate" send 10.77.0.2:5300 --len 64 \
+		--secs $((SECS + 4)) >/dev/null &
+	;;
+*) die "WG_PROFILE_LOAD: tcp or udp64" ;;
+esac
 sleep 2
 echo >$T/trace
 echo 1 >$T/events/kprobes/wgprof/enable
 sleep "$SECS"
 echo 0 >$T/events/kprobes/wgprof/enable
-wait $client
-echo "# $MODULE, $FLOWS flow(s): $(jq -r '.end.sum_received.bits_per_second / 1e6' \
-	"$TMP/iperf.json") Mbit/s"
+wait
+if [ "$LOAD" = tcp ]; then
+	echo "# $MODULE, $WGPATH, $FLOWS flow(s): $(jq -r \
+		'.end.sum_received.bits_per_second / 1e6' "$TMP/load.out") Mbit/s"
+else
+	echo "# $MODULE, $WGPATH, udp64: $(awk '$1 == "pps" { print $2 }' \
+		"$TMP/load.out") pkt/s received"
+fi
 sed -nE 's/^ *(.*)-[0-9]+ +\[([0-9]+)\].* pc=(0x[0-9a-f]+).*/\1 \2 \3/p' $T/trace >"$TMP/ticks"
 echo >$T/kprobe_events
 awk '$2 ~ /^[tT]$/' /proc/kallsyms | sort >"$TMP/syms"
@@ -107,6 +145,7 @@ for line in open(sys.argv[1]):
 syms.sort()
 addrs = [s[0] for s in syms]
 by_sym, by_mod, by_task = collections.Counter(), collections.Counter(), collections.Counter()
+by_where = collections.Counter()
 n = 0
 for line in open(sys.argv[2]):
     f = line.split()
@@ -119,6 +158,7 @@ for line in open(sys.argv[2]):
     by_sym[(sym, mod)] += 1
     by_mod[mod] += 1
     by_task[('cpu%d' % cpu, task)] += 1
+    by_where[('cpu%d' % cpu, task, sym)] += 1
 if not n:
     sys.exit('profile: no ticks recorded')
 print('# %d ticks; by module:' % n)
@@ -128,6 +168,9 @@ print('# by CPU and task (kernel mode only; <idle> is the idle loop):')
 for (cpu, task), c in sorted(by_task.items()):
     if c * 200 >= n:
         print('%6.1f%%  %s %s' % (100.0 * c / n, cpu, task))
+print('# by CPU, task and symbol:')
+for (cpu, task, sym), c in by_where.most_common(int(sys.argv[3])):
+    print('%6.1f%%  %s %s %s' % (100.0 * c / n, cpu, task, sym))
 print('# by symbol:')
 for (sym, mod), c in by_sym.most_common(int(sys.argv[3])):
     print('%6.1f%%  %s%s' % (100.0 * c / n, sym, '' if mod == 'kernel' else ' [%s]' % mod))
