@@ -16,7 +16,8 @@
 struct wg_sealer {
 	unsigned long tick;	/* the tick that @in_tick counts bursts of */
 	unsigned long handed;	/* the tick of the last burst handed out */
-	unsigned int in_tick;
+	u16 in_tick;
+	u16 crowded;		/* small bursts in a row from the sealer's CPU */
 	unsigned int cpu;	/* the sealer; nr_cpu_ids: none chosen yet */
 };
 

@@ -154,6 +154,35 @@ static void sealer_moves_after_a_rest_off_the_senders_cpu(struct kunit *test)
 			SL_HERE);
 }
 
+static void sealer_moves_off_a_cpu_its_sender_crowds(struct kunit *test)
+{
+	const struct cpumask *on = sl_online(test, true);
+	struct wg_sealer s;
+	unsigned int i;
+
+	wg_sealer_init(&s, SL_T0);
+	KUNIT_ASSERT_EQ(test, wg_sealer_pick(&s, SL_T0, SL_HERE, false, false, on),
+			SL_NEXT);
+	/* The sender now streams small packets from the sealer's own CPU. */
+	for (i = 1; i < WG_SEALER_CROWDED; ++i)
+		KUNIT_ASSERT_EQ(test, wg_sealer_pick(&s, SL_T0, SL_NEXT, false,
+						     false, on), SL_NEXT);
+	/* Crowded: the sealer moves to the CPU after the sender's. */
+	KUNIT_EXPECT_EQ(test, wg_sealer_pick(&s, SL_T0, SL_NEXT, false, false, on),
+			SL_HERE);
+	KUNIT_EXPECT_EQ(test, s.cpu, SL_HERE);
+	/* A GSO burst in between starts the count again. */
+	for (i = 1; i < WG_SEALER_CROWDED; ++i)
+		KUNIT_ASSERT_EQ(test, wg_sealer_pick(&s, SL_T0 + 1, SL_HERE, false,
+						     false, on), SL_HERE);
+	KUNIT_EXPECT_EQ(test, wg_sealer_pick(&s, SL_T0 + 1, SL_HERE, false, true, on),
+			SL_HERE);
+	for (i = 1; i < WG_SEALER_CROWDED; ++i)
+		KUNIT_ASSERT_EQ(test, wg_sealer_pick(&s, SL_T0 + 1, SL_HERE, false,
+						     false, on), SL_HERE);
+	KUNIT_EXPECT_EQ(test, s.cpu, SL_HERE);
+}
+
 static void sealer_leaves_a_cpu_gone_offline(struct kunit *test)
 {
 	const struct cpumask *on = sl_online(test, true);
@@ -192,6 +221,7 @@ static struct kunit_case sealer_cases[] = {
 	KUNIT_CASE(sealer_gso_and_queued_bursts_go_to_the_sealer),
 	KUNIT_CASE(sealer_stays_while_the_peer_streams),
 	KUNIT_CASE(sealer_moves_after_a_rest_off_the_senders_cpu),
+	KUNIT_CASE(sealer_moves_off_a_cpu_its_sender_crowds),
 	KUNIT_CASE(sealer_leaves_a_cpu_gone_offline),
 	KUNIT_CASE(sealer_counts_ticks_across_the_jiffies_wrap),
 	{}
