@@ -40,66 +40,6 @@ REPS=${WG_BENCH_REPS:-2}
 A=bench-a B=bench-b S=bench-s
 UDPRATE=$(tool udprate)
 
-KA=$(wg genkey) KB=$(wg genkey)
-PA=$(wg pubkey <<<"$KA") PB=$(wg pubkey <<<"$KB")
-
-ns_new() {
-	local n
-	for n; do
-		ip netns del "$n" 2>/dev/null
-		ip netns add "$n" && ip -n "$n" link set lo up || return 1
-	done
-}
-
-# wg_conf NS DEV KEY PORT PEER PEER-ADDR ENDPOINT
-wg_conf() {
-	ip netns exec "$1" wg set "$2" private-key <(echo "$3") listen-port "$4" \
-		peer "$5" allowed-ips "$6/32" endpoint "$7"
-}
-
-# tunnel_up: addresses on both wg0, up, one ping through (the handshake).
-tunnel_up() {
-	local i
-	ip -n $A addr add 10.77.0.1/24 dev wg0 && ip -n $B addr add 10.77.0.2/24 dev wg0 &&
-		ip -n $A link set wg0 up && ip -n $B link set wg0 up || return 1
-	for ((i = 0; i < 10; i++)); do
-		ip netns exec $A ping -q -c 1 -W 2 10.77.0.2 >/dev/null 2>&1 && return 0
-	done
-	return 1
-}
-
-setup_veth() {
-	ns_new $A $B || return 1
-	ip -n $A link add veth0 type veth peer name veth0 netns $B &&
-		ip -n $A addr add 192.168.77.1/24 dev veth0 &&
-		ip -n $B addr add 192.168.77.2/24 dev veth0 &&
-		ip -n $A link set veth0 up && ip -n $B link set veth0 up &&
-		ip -n $A link add wg0 type wireguard &&
-		ip -n $B link add wg0 type wireguard || return 1
-	wg_conf $A wg0 "$KA" 51001 "$PB" 10.77.0.2 192.168.77.2:51002 &&
-		wg_conf $B wg0 "$KB" 51002 "$PA" 10.77.0.1 192.168.77.1:51001 &&
-		tunnel_up
-}
-
-setup_loop() {
-	ns_new $S $A $B || return 1
-	ip -n $S link add wg1 type wireguard && ip -n $S link add wg2 type wireguard &&
-		wg_conf $S wg1 "$KA" 51001 "$PB" 10.77.0.2 127.0.0.1:51002 &&
-		wg_conf $S wg2 "$KB" 51002 "$PA" 10.77.0.1 127.0.0.1:51001 &&
-		ip -n $S link set wg1 netns $A && ip -n $A link set wg1 name wg0 &&
-		ip -n $S link set wg2 netns $B && ip -n $B link set wg2 name wg0 &&
-		tunnel_up || return 1
-	# The sockets stayed in bench-s (ports 51001 and 51002, IPv4 and IPv6).
-	[ "$(ip netns exec $S ss -Huan | grep -c ':5100[12] ')" -ge 2 ] ||
-		say "loop: WARNING: the UDP sockets are not in $S"
-}
-
-teardown() {
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-	ip netns del $S 2>/dev/null
-}
-
 wait_listen() {	# NS PORT tcp|udp
 	local i opt=-Htln
 	[ "$3" = udp ] && opt=-Huln

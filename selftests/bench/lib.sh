@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
-# Helpers of the benchmarks that run in the VM (data.sh, scale.sh); sourced.
+# Helpers of the benchmarks that run in the VM (data.sh, scale.sh,
+# profile.sh, dump-cost.sh); sourced.
 #
 # The VM was started with our module (run.sh --module). Each run loads the
 # module it measures: ours with insmod of $WG_MODULE, the kernel's own with
@@ -30,6 +31,74 @@ raw() {
 # summary: one line per metric of this boot's figures so far.
 summary() {
 	[ -s "$RAW" ] && awk -v mode=lines -f "$BENCH_DIR/summary.awk" "$RAW"
+}
+
+# --- the two paths (data.sh, profile.sh) -------------------------------------
+# The caller names the namespaces: A and B hold wg0 each (10.77.0.1 and
+# .2), S holds the loopback path's UDP sockets.
+
+# path_keys: the two devices' keys, made once.
+path_keys() {
+	[ -n "${KA:-}" ] && return 0
+	KA=$(wg genkey) KB=$(wg genkey)
+	PA=$(wg pubkey <<<"$KA") PB=$(wg pubkey <<<"$KB")
+}
+
+ns_fresh() {
+	local n
+	for n; do
+		ip netns del "$n" 2>/dev/null
+		ip netns add "$n" && ip -n "$n" link set lo up || return 1
+	done
+}
+
+# wg_conf NS DEV KEY PORT PEER PEER-ADDR ENDPOINT
+wg_conf() {
+	ip netns exec "$1" wg set "$2" private-key <(echo "$3") listen-port "$4" \
+		peer "$5" allowed-ips "$6/32" endpoint "$7"
+}
+
+# tunnel_up: addresses on both wg0, up, one ping through (the handshake).
+tunnel_up() {
+	local i
+	ip -n $A addr add 10.77.0.1/24 dev wg0 && ip -n $B addr add 10.77.0.2/24 dev wg0 &&
+		ip -n $A link set wg0 up && ip -n $B link set wg0 up || return 1
+	for ((i = 0; i < 10; i++)); do
+		ip netns exec $A ping -q -c 1 -W 2 10.77.0.2 >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+
+setup_veth() {
+	path_keys && ns_fresh $A $B || return 1
+	ip -n $A link add veth0 type veth peer name veth0 netns $B &&
+		ip -n $A addr add 192.168.77.1/24 dev veth0 &&
+		ip -n $B addr add 192.168.77.2/24 dev veth0 &&
+		ip -n $A link set veth0 up && ip -n $B link set veth0 up &&
+		ip -n $A link add wg0 type wireguard &&
+		ip -n $B link add wg0 type wireguard || return 1
+	wg_conf $A wg0 "$KA" 51001 "$PB" 10.77.0.2 192.168.77.2:51002 &&
+		wg_conf $B wg0 "$KB" 51002 "$PA" 10.77.0.1 192.168.77.1:51001 &&
+		tunnel_up
+}
+
+setup_loop() {
+	path_keys && ns_fresh $S $A $B || return 1
+	ip -n $S link add wg1 type wireguard && ip -n $S link add wg2 type wireguard &&
+		wg_conf $S wg1 "$KA" 51001 "$PB" 10.77.0.2 127.0.0.1:51002 &&
+		wg_conf $S wg2 "$KB" 51002 "$PA" 10.77.0.1 127.0.0.1:51001 &&
+		ip -n $S link set wg1 netns $A && ip -n $A link set wg1 name wg0 &&
+		ip -n $S link set wg2 netns $B && ip -n $B link set wg2 name wg0 &&
+		tunnel_up || return 1
+	# The sockets stayed in $S (ports 51001 and 51002, IPv4 and IPv6).
+	[ "$(ip netns exec $S ss -Huan | grep -c ':5100[12] ')" -ge 2 ] ||
+		say "loop: WARNING: the UDP sockets are not in $S"
+}
+
+teardown() {
+	ip netns del $A 2>/dev/null
+	ip netns del $B 2>/dev/null
+	ip netns del $S 2>/dev/null
 }
 
 # --- the module under test --------------------------------------------------
@@ -64,9 +133,11 @@ against() {
 }
 
 # mod_load ours|in-tree: that module loaded (the other unloaded first).
-MOD_LOADED=
+# MOD_LOADED tells the two apart when both are builds of ours (mod_which
+# says "ours" for either).
+MOD_LOADED=$(mod_which)
 mod_load() {
-	local other
+	local other want=$1
 	[ "$MOD_LOADED" = "$1" ] && [ "$(mod_which)" != none ] && return 0
 	mod_unload || die "cannot unload $(mod_which) wireguard"
 	MOD_LOADED=
@@ -78,13 +149,14 @@ mod_load() {
 	in-tree)
 		if other=$(against); then
 			insmod "$other" || die "insmod $other failed"
-			MOD_LOADED=$1
-			return 0
+			want=ours
+		else
+			modprobe --ignore-install wireguard ||
+				die "modprobe of the in-tree wireguard failed"
 		fi
-		modprobe --ignore-install wireguard || die "modprobe of the in-tree wireguard failed"
 		;;
 	esac
-	[ "$(mod_which)" = "$1" ] || die "loaded $(mod_which), wanted $1"
+	[ "$(mod_which)" = "$want" ] || die "loaded $(mod_which), wanted $1"
 	MOD_LOADED=$1
 }
 

@@ -23,7 +23,7 @@
 # others; or "veth", a veth pair between the two namespaces.
 
 set -u
-export LC_ALL=C
+. "$WG_REPO/selftests/bench/lib.sh"
 MODULE=${WG_PROFILE_MODULE:-ours}
 FLOWS=${WG_PROFILE_FLOWS:-1}
 SECS=${WG_PROFILE_SECS:-8}
@@ -32,10 +32,12 @@ LOAD=${WG_PROFILE_LOAD:-tcp}
 WGPATH=${WG_PROFILE_PATH:-loop}
 A=prof-a B=prof-b S=prof-s
 T=/sys/kernel/tracing
-TMP=$(mktemp -d "${WG_SCRATCH:-/tmp}/profile.XXXXXX")
+TMP=$BENCH_TMP
 
 die() { echo "profile: $*" >&2; exit 1; }
 
+case $WGPATH in loop|veth) ;; *) die "WG_PROFILE_PATH: loop or veth" ;; esac
+case $LOAD in tcp|udp64) ;; *) die "WG_PROFILE_LOAD: tcp or udp64" ;; esac
 grep -qw 'profile=2' /proc/cmdline || die "boot with --append profile=2"
 # The interrupted address: 6.1's do_profile_hits() lost its type argument
 # to constant propagation; 6.12 has only profile_hits(type, pc, n).
@@ -48,54 +50,8 @@ else
 fi
 [ -d $T/events ] || mount -t tracefs none $T || die "no tracefs"
 
-rmmod wireguard 2>/dev/null
-if [ "$MODULE" = in-tree ]; then
-	modprobe --ignore-install wireguard
-else
-	insmod "$WG_MODULE"
-fi || die "cannot load $MODULE"
-
-KA=$(wg genkey) KB=$(wg genkey)
-PA=$(wg pubkey <<<"$KA") PB=$(wg pubkey <<<"$KB")
-for n in $S $A $B; do
-	ip netns del "$n" 2>/dev/null
-	if ! ip netns add "$n" || ! ip -n "$n" link set lo up; then
-		die "netns $n"
-	fi
-done
-# conf NS DEV KEY PORT PEER PEER-ADDR ENDPOINT
-conf() {
-	ip netns exec "$1" wg set "$2" private-key <(echo "$3") listen-port "$4" \
-		peer "$5" allowed-ips "$6/32" endpoint "$7"
-}
-devices_loop() {
-	ip -n $S link add wg1 type wireguard && ip -n $S link add wg2 type wireguard &&
-		conf $S wg1 "$KA" 51001 "$PB" 10.77.0.2 127.0.0.1:51002 &&
-		conf $S wg2 "$KB" 51002 "$PA" 10.77.0.1 127.0.0.1:51001 &&
-		ip -n $S link set wg1 netns $A && ip -n $A link set wg1 name wg0 &&
-		ip -n $S link set wg2 netns $B && ip -n $B link set wg2 name wg0
-}
-devices_veth() {
-	ip -n $A link add veth0 type veth peer name veth0 netns $B &&
-		ip -n $A addr add 192.168.77.1/24 dev veth0 &&
-		ip -n $B addr add 192.168.77.2/24 dev veth0 &&
-		ip -n $A link set veth0 up && ip -n $B link set veth0 up &&
-		ip -n $A link add wg0 type wireguard && ip -n $B link add wg0 type wireguard &&
-		conf $A wg0 "$KA" 51001 "$PB" 10.77.0.2 192.168.77.2:51002 &&
-		conf $B wg0 "$KB" 51002 "$PA" 10.77.0.1 192.168.77.1:51001
-}
-tunnel() {
-	case $WGPATH in
-	loop) devices_loop ;;
-	veth) devices_veth ;;
-	*) die "WG_PROFILE_PATH: loop or veth" ;;
-	esac &&
-		ip -n $A addr add 10.77.0.1/24 dev wg0 &&
-		ip -n $B addr add 10.77.0.2/24 dev wg0 &&
-		ip -n $A link set wg0 up && ip -n $B link set wg0 up &&
-		ip netns exec $A ping -q -c 2 -W 2 10.77.0.2 >/dev/null
-}
-tunnel || die "no tunnel"
+mod_load "$MODULE"
+"setup_$WGPATH" || die "no tunnel"
 
 # pc, the interrupted address, is the probe's one argument (see PROBE).
 echo "p:wgprof $PROBE" >$T/kprobe_events || die "kprobe: $PROBE"
@@ -108,14 +64,13 @@ tcp)
 		>"$TMP/load.out" 2>&1 &
 	;;
 udp64)
-	gcc -O2 -o "$TMP/udprate" "$WG_REPO/selftests/tools/udprate.c" || die "udprate"
-	ip netns exec $B "$TMP/udprate" recv 5300 --idle 2 --max $((SECS + 30)) \
+	UDPRATE=$(tool udprate)
+	ip netns exec $B "$UDPRATE" recv 5300 --idle 2 --max $((SECS + 30)) \
 		>"$TMP/load.out" 2>&1 &
 	sleep 0.5
-	ip netns exec $A "$TMP/udprate" send 10.77.0.2:5300 --len 64 \
+	ip netns exec $A "$UDPRATE" send 10.77.0.2:5300 --len 64 \
 		--secs $((SECS + 4)) >/dev/null &
 	;;
-*) die "WG_PROFILE_LOAD: tcp or udp64" ;;
 esac
 sleep 2
 echo >$T/trace
@@ -133,7 +88,7 @@ fi
 sed -nE 's/^ *(.*)-[0-9]+ +\[([0-9]+)\].* pc=(0x[0-9a-f]+).*/\1 \2 \3/p' $T/trace >"$TMP/ticks"
 echo >$T/kprobe_events
 awk '$2 ~ /^[tT]$/' /proc/kallsyms | sort >"$TMP/syms"
-for n in $S $A $B; do ip netns del "$n"; done
+teardown
 
 python3 - "$TMP/syms" "$TMP/ticks" "$TOP" <<'EOF'
 import bisect, collections, re, sys
