@@ -13,6 +13,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "noise.h"
+#include "pages.h"
 #include "peer.h"
 #include "version.h"
 
@@ -31,6 +32,7 @@ static int __init wg_init(void)
 	int ret;
 
 	wg_noise_init();
+	wg_pages_init();
 	ret = wg_allowedips_slab_init();
 	if (ret)
 		return ret;
@@ -67,6 +69,7 @@ static void __exit wg_exit(void)
 	wg_device_uninit();
 	wg_peer_cache_uninit();
 	wg_allowedips_slab_uninit();
+	wg_pages_uninit();
 }
 
 module_init(wg_init);

@@ -29,12 +29,11 @@
 
 #include "seal.h"
 #include "cb.h"
+#include "pages.h"
 #include "session.h"
 #include "wire.h"
 #include "compat.h"
 
-/* Pages for the messages: 32 KiB when the allocator has them. */
-#define OUT_PAGE_ORDER	3
 /* Headers we cut ourselves: IPv4 with options and TCP with options fit. */
 #define MAX_HEADERS	128
 /*
@@ -128,26 +127,26 @@ static void outbox_close(struct outbox *ob)
 	ob->cur = NULL;
 }
 
+/* A message past the stash's pages (a jumbo MTU) gets a page of its own. */
 static bool outbox_page(struct outbox *ob, unsigned int size)
 {
-	unsigned int order = OUT_PAGE_ORDER;
+	unsigned int order = get_order(size);
 	struct page *page;
 
 	if (ob->page)
-		put_page(ob->page);
+		wg_pages_put(ob->page);
 	ob->page = NULL;
-	order = max_t(unsigned int, order, get_order(size));
-	page = alloc_pages(GFP_ATOMIC | __GFP_COMP | __GFP_NOWARN |
-			   __GFP_NORETRY, order);
-	if (!page && get_order(size) < order) {
-		order = get_order(size);
+	if (order <= WG_PAGES_ORDER)
+		page = wg_pages_get();
+	else
 		page = alloc_pages(GFP_ATOMIC | __GFP_COMP, order);
-	}
+	if (!page && order < WG_PAGES_ORDER)
+		page = alloc_pages(GFP_ATOMIC | __GFP_COMP, order);
 	if (!page)
 		return false;
 	ob->page = page;
 	ob->used = 0;
-	ob->room = PAGE_SIZE << order;
+	ob->room = page_size(page);
 	return true;
 }
 
@@ -204,7 +203,7 @@ static void outbox_finish(struct outbox *ob, struct wg_cb *cb, bool ok)
 	outbox_close(ob);
 	*ob->tail = NULL;
 	if (ob->page)
-		put_page(ob->page);
+		wg_pages_put(ob->page);
 	cb->out = ob->head;
 	if (!ok) {
 		kfree_skb_list(ob->head);

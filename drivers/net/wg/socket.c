@@ -284,6 +284,13 @@ static void tunnel_setup(struct wg_device *wg, struct sock *sk)
 	};
 
 	setup_udp_tunnel_sock(sock_net(sk), sk->sk_socket, &cfg);
+	/*
+	 * Every message is authenticated; the outer checksum has nothing to
+	 * offer us. Left on, the conversion setup_udp_tunnel_sock() asks
+	 * for makes the receiving stack checksum in software every message
+	 * it cuts out of a UDP GSO datagram (veth, loopback).
+	 */
+	inet_dec_convert_csum(sk);
 }
 
 static int open4(struct net *net, u16 port, struct sock **sk)
