@@ -4,9 +4,11 @@
 #define _WG_PAGES_H
 
 #include <linux/mm_types.h>
+#include <linux/sizes.h>
+#include <asm/page.h>
 
 /* 32 KiB: the size the stash keeps; a larger need is allocated apart. */
-#define WG_PAGES_ORDER	3
+#define WG_PAGES_ORDER	get_order(SZ_32K)
 
 /* A page of WG_PAGES_ORDER, ours to write; NULL if memory ran out. */
 struct page *wg_pages_get(void);
