@@ -43,6 +43,22 @@ struct stash {
 
 static DEFINE_PER_CPU(struct stash, stashes);
 
+/* The oldest page out of @st, which has one. */
+static struct page *stash_pop(struct stash *st)
+{
+	struct page *page = st->page[st->first];
+
+	st->first = (st->first + 1) % KEEP;
+	st->n--;
+	return page;
+}
+
+static void stash_empty(struct stash *st)
+{
+	while (st->n)
+		put_page(stash_pop(st));
+}
+
 struct page *wg_pages_get(void)
 {
 	struct page *page = NULL;
@@ -51,11 +67,8 @@ struct page *wg_pages_get(void)
 	local_bh_disable();
 	st = this_cpu_ptr(&stashes);
 	st->used = jiffies;
-	if (st->n && page_ref_count(st->page[st->first]) == 1) {
-		page = st->page[st->first];
-		st->first = (st->first + 1) % KEEP;
-		st->n--;
-	}
+	if (st->n && page_ref_count(st->page[st->first]) == 1)
+		page = stash_pop(st);
 	local_bh_enable();
 	if (page)
 		return page;
@@ -75,11 +88,8 @@ void wg_pages_put(struct page *page)
 	}
 	local_bh_disable();
 	st = this_cpu_ptr(&stashes);
-	if (st->n == KEEP) {
-		old = st->page[st->first];
-		st->first = (st->first + 1) % KEEP;
-		st->n--;
-	}
+	if (st->n == KEEP)
+		old = stash_pop(st);
 	st->page[(st->first + st->n) % KEEP] = page;
 	st->n++;
 	st->used = jiffies;
@@ -89,25 +99,10 @@ void wg_pages_put(struct page *page)
 		put_page(old);
 }
 
-/* Takes all of @st's pages out, for the caller to put. */
-static unsigned int stash_empty(struct stash *st, struct page **out)
-{
-	unsigned int n = 0;
-
-	while (st->n) {
-		out[n++] = st->page[st->first];
-		st->first = (st->first + 1) % KEEP;
-		st->n--;
-	}
-	return n;
-}
-
 static void stash_idle(struct work_struct *work)
 {
 	struct stash *st = container_of(to_delayed_work(work), struct stash,
 					idle);
-	struct page *out[KEEP];
-	unsigned int n = 0;
 	long left;
 
 	local_bh_disable();
@@ -118,11 +113,9 @@ static void stash_idle(struct work_struct *work)
 			schedule_delayed_work_on(smp_processor_id(), &st->idle,
 						 left);
 		else
-			n = stash_empty(st, out);
+			stash_empty(st);
 	}
 	local_bh_enable();
-	while (n)
-		put_page(out[--n]);
 }
 
 void wg_pages_init(void)
@@ -135,16 +128,13 @@ void wg_pages_init(void)
 
 void wg_pages_uninit(void)
 {
-	struct page *out[KEEP];
-	unsigned int cpu, n;
+	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
 		struct stash *st = per_cpu_ptr(&stashes, cpu);
 
 		cancel_delayed_work_sync(&st->idle);
-		n = stash_empty(st, out);
-		while (n)
-			put_page(out[--n]);
+		stash_empty(st);
 	}
 }
 

@@ -12,15 +12,10 @@
 
 static void pt_begin(void)
 {
-	struct page *out[KEEP];
-	unsigned int n;
-
 	migrate_disable();
 	local_bh_disable();
-	n = stash_empty(this_cpu_ptr(&stashes), out);
+	stash_empty(this_cpu_ptr(&stashes));
 	local_bh_enable();
-	while (n)
-		put_page(out[--n]);
 }
 
 static struct page *pt_get(struct kunit *test)
