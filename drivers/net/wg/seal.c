@@ -291,8 +291,10 @@ static void cut_here(struct sk_buff *skb, const struct cut *c, u8 *p,
 		t->seq = htonl(ntohl(t->seq) + i * c->mss);
 		if (i)
 			t->cwr = 0;
-		if (i != n - 1)
-			t->fin = t->psh = 0;
+		if (i != n - 1) {
+			t->fin = 0;
+			t->psh = 0;
+		}
 		check = &t->check;
 	} else {
 		struct udphdr *u = (struct udphdr *)th;
